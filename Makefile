@@ -1,0 +1,37 @@
+# catastro — dos órdenes bastan en una máquina nueva con Python 3.11:
+#   make demo   instala y ejecuta todo el flujo sobre el distrito de ejemplo
+#   make test   instala y ejecuta las pruebas
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+CAPAS  ?= capas/oxapampa.gpkg
+SALIDAS ?= salidas
+
+.PHONY: instalar demo test bench ejemplo limpiar
+
+instalar: $(VENV)/.instalado
+
+$(VENV)/.instalado: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Se necesita Python 3.11 o superior (PYTHON=python3.11 make …)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(CAPAS): | instalar
+	$(BIN)/catastro generar-ejemplo --salida $(CAPAS) --informe
+
+ejemplo: instalar
+	$(BIN)/catastro generar-ejemplo --salida $(CAPAS) --informe
+
+demo: instalar $(CAPAS)
+	$(BIN)/catastro validar $(CAPAS)
+
+test: instalar
+	$(BIN)/python -m pytest -q
+
+bench: instalar
+	$(BIN)/python bench/correr.py
+
+limpiar:
+	rm -rf $(VENV) $(SALIDAS) .pytest_cache

@@ -1,0 +1,314 @@
+"""La orden ``catastro``: interfaz de línea de órdenes, en español.
+
+Cada suborden es una función ``_orden_<nombre>(args) -> int`` que devuelve el código de salida:
+0 correcto, 1 errores en los datos, 2 no se pudo leer la entrada, 3 error interno (un defecto
+del programa: infórmelo). Los errores conocidos (``ErrorCatastro``) se muestran como un mensaje
+en español, nunca como una traza; ``CATASTRO_DEPURAR=1`` muestra la traza a quien desarrolla.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from geo import __version__
+from geo.errores import SALIDA_DATOS, SALIDA_LECTURA, SALIDA_OK, ErrorCatastro
+
+SALIDA_INTERNA = 3
+ALMACEN_POR_DEFECTO = Path("capas/oxapampa.gpkg")
+
+log = logging.getLogger("geo")
+
+
+# ---------------------------------------------------------------------------------------------
+# argparse en español
+
+_TRADUCCIONES = {
+    "usage: ": "uso: ",
+    "positional arguments": "argumentos",
+    "options": "opciones",
+    "show this help message and exit": "muestra esta ayuda y termina",
+    "the following arguments are required: %s": "faltan los argumentos: %s",
+    "unrecognized arguments: %s": "argumentos no reconocidos: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)":
+        "opción inválida: %(value)r (elija entre %(choices)s)",
+    "argument %(argument_name)s: %(message)s": "argumento %(argument_name)s: %(message)s",
+    "invalid %(type)s value: %(value)r": "valor %(type)s inválido: %(value)r",
+    "expected one argument": "se esperaba un valor",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: error: %(message)s\n",
+    "ambiguous option: %(option)s could match %(matches)s":
+        "opción ambigua: %(option)s puede ser %(matches)s",
+}
+argparse._ = lambda texto: _TRADUCCIONES.get(texto, texto)  # argparse usa gettext; sin catálogo
+
+
+class _Formato(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, "uso: " if prefix is None else prefix)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="catastro",
+        description="Catastro geoespacial y arbitrios municipales (barrido, recolección, "
+                    "parques y jardines, serenazgo).",
+        epilog="Ejemplo: catastro validar capas/oxapampa.gpkg\n"
+               "Códigos de salida: 0 correcto, 1 errores en los datos, 2 no se pudo leer la "
+               "entrada, 3 error interno.",
+        formatter_class=_Formato,
+    )
+    p.add_argument("--version", action="version", version=f"catastro {__version__}",
+                   help="muestra la versión y termina")
+    p.add_argument("-v", "--detalle", action="store_true", help="muestra mensajes de detalle")
+    sub = p.add_subparsers(dest="orden", metavar="ORDEN", title="órdenes")
+
+    def orden(nombre, ayuda, descripcion=None):
+        s = sub.add_parser(nombre, help=ayuda, description=descripcion or ayuda,
+                           formatter_class=_Formato)
+        return s
+
+    s = orden("validar", "comprueba si las capas sirven para calcular arbitrios",
+              "Valida un almacén de capas (GeoPackage) contra el esquema y reporta TODOS los "
+              "problemas con su código, capa, elemento, qué corregir y dónde.")
+    s.add_argument("capas", nargs="?", default=str(ALMACEN_POR_DEFECTO),
+                   help=f"GeoPackage con las capas (por defecto {ALMACEN_POR_DEFECTO})")
+    s.add_argument("--formato", choices=("texto", "json"), default="texto",
+                   help="formato del reporte (texto o json)")
+    s.add_argument("--max-lineas", type=int, default=200,
+                   help="problemas a listar en texto (los demás se resumen; json lista todos)")
+
+    s = orden("importar", "trae capas propias (GPKG, SHP, GeoJSON, CSV-WKT, DXF) al esquema",
+              "Importa un archivo de la municipalidad a una capa del esquema, reproyectando al "
+              "CRS métrico. Las columnas no mapeadas se conservan.")
+    s.add_argument("origen", help="archivo a importar (.gpkg .shp .geojson .csv .dxf)")
+    s.add_argument("--capa", required=True, help="capa del esquema destino (predios, vias, …)")
+    s.add_argument("--mapeo", help="columna_esquema=COLUMNA_ORIGEN,… (codigo=COD_PRED,uso=USO)")
+    s.add_argument("--crs", help="CRS del origen si no lo declara (EPSG:32718, EPSG:24878 …)")
+    s.add_argument("--capa-origen", help="capa del origen si tiene varias (GeoPackage)")
+    s.add_argument("--destino", default=str(ALMACEN_POR_DEFECTO),
+                   help=f"GeoPackage donde guardar la capa (por defecto {ALMACEN_POR_DEFECTO})")
+
+    s = orden("generar-ejemplo", "genera el distrito de ejemplo (modelado en Oxapampa)",
+              "Genera de forma determinista el distrito sintético calibrado con la Ordenanza "
+              "466-2019-MPO, o uno más grande para pruebas de rendimiento.")
+    s.add_argument("--predios", type=int, help="cantidad de predios (por defecto, el calibrado)")
+    s.add_argument("--semilla", type=int, default=466, help="semilla (misma semilla, mismo archivo)")
+    s.add_argument("--salida", default=str(ALMACEN_POR_DEFECTO), help="GeoPackage a escribir")
+    s.add_argument("--informe", action="store_true",
+                   help="imprime la tabla de calibración: generado vs ordenanza")
+
+    _ordenes_derivadas(orden)
+    return p
+
+
+def _ordenes_derivadas(orden) -> None:
+    """Órdenes de derivaciones y tarifas (se registran aquí para que --help las muestre)."""
+    s = orden("derivar", "deriva frontis, categoría de parques, zonas y micro-rutas",
+              "Deriva de la geometría los criterios que exige la ley: frontis por vía y cuadra, "
+              "categoría de parques (A frente, B cerca, C lejos, D no comprendidos), zona y "
+              "sector de cada predio, y micro-rutas de barrido.")
+    s.add_argument("capas", nargs="?", default=str(ALMACEN_POR_DEFECTO), help="GeoPackage")
+    s.add_argument("--salida", help="GeoPackage de derivados (por defecto salidas/derivados.gpkg)")
+    s.add_argument("--ordenanza", help="archivo de ordenanza (.toml); por defecto Oxapampa 2020")
+    s.add_argument("--distancia", choices=("euclidea", "red"), default="euclidea",
+                   help="distancia a áreas verdes: en línea recta o por la red de vías")
+    s.add_argument("--tolerancia", type=float, help="tolerancia de frontis en m (0.5)")
+    s.add_argument("--fiscalizacion", action="store_true",
+                   help="lista predios con frontis declarado muy distinto del derivado")
+
+    s = orden("verificar-ordenanza", "recalcula cada cuadro de la ordenanza y lo compara",
+              "Alimenta el motor con los agregados publicados, recalcula cada cuadro del Anexo "
+              "y marca ✓/✗ con la precisión publicada; lista las inconsistencias del texto.")
+    s.add_argument("ordenanza", nargs="?", help="archivo .toml (por defecto Oxapampa 2020)")
+    s.add_argument("--formato", choices=("texto", "json"), default="texto")
+
+    s = orden("tarifas", "calcula los cuadros y el arbitrio de cada predio desde el catastro")
+    s.add_argument("capas", nargs="?", default=str(ALMACEN_POR_DEFECTO), help="GeoPackage")
+    s.add_argument("--ordenanza", help="archivo .toml (por defecto Oxapampa 2020)")
+    s.add_argument("--salida", default="salidas/tarifas", help="carpeta de salida")
+    s.add_argument("--distancia", choices=("euclidea", "red"), default="euclidea")
+
+    s = orden("liquidacion", "desglose del arbitrio de un predio, como lo lee el contribuyente")
+    s.add_argument("codigo", help="código catastral")
+    s.add_argument("--capas", default=str(ALMACEN_POR_DEFECTO), help="GeoPackage")
+    s.add_argument("--ordenanza", help="archivo .toml (por defecto Oxapampa 2020)")
+
+
+# ---------------------------------------------------------------------------------------------
+# Utilidades de presentación
+
+
+def _consola():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+@contextmanager
+def _progreso(descripcion: str):
+    """Indicador de progreso en stderr para trabajos que tardan (silencioso si no es terminal).
+
+    Entrega una función ``avanzar(texto)`` para cambiar la descripción.
+    """
+    consola = _consola()
+    inicio = time.perf_counter()
+    if consola.is_terminal:
+        with consola.status(descripcion) as estado:
+            yield lambda texto: estado.update(texto)
+    else:
+        yield lambda texto: None
+    log.info("%s: %.1f s", descripcion, time.perf_counter() - inicio)
+
+
+def _escribir(texto: str = "") -> None:
+    sys.stdout.write(texto + "\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# Órdenes
+
+
+def _orden_validar(args) -> int:
+    from geo.validacion import validar
+
+    with _progreso("Validando capas…") as avanzar:
+        informe = validar(args.capas, progreso=avanzar)
+    if args.formato == "json":
+        _escribir(json.dumps({
+            "archivo": str(informe.ruta),
+            "valido": not informe.errores,
+            "errores": len(informe.errores),
+            "avisos": len(informe.avisos),
+            "elementos": informe.conteos,
+            "problemas": [p.como_dict() for p in informe.problemas],
+        }, ensure_ascii=False, indent=2))
+        return informe.salida
+    _escribir(f"Validación de {informe.ruta}")
+    for capa, n in informe.conteos.items():
+        _escribir(f"  {capa:<22}{n:>10,} elementos")
+    if informe.problemas:
+        _escribir("")
+        tabla = informe.tabla()
+        resumen = tabla.groupby(["severidad", "codigo", "capa"]).size().reset_index(name="n")
+        _escribir("Resumen por código:")
+        for fila in resumen.sort_values(["severidad", "n"], ascending=[False, False]).itertuples():
+            _escribir(f"  {fila.severidad:<6} {fila.codigo:<26} {fila.capa:<20} {fila.n:>8,}")
+        _escribir("")
+        for p in informe.problemas[: args.max_lineas]:
+            _escribir("  " + p.como_texto())
+        resto = len(informe.problemas) - args.max_lineas
+        if resto > 0:
+            _escribir(f"  … y {resto:,} problemas más (use --formato json para verlos todos).")
+    _escribir("")
+    if informe.errores:
+        _escribir(f"NO APTO: {len(informe.errores):,} errores y {len(informe.avisos):,} avisos. "
+                  "Corrija los errores antes de calcular arbitrios.")
+    else:
+        extra = f" ({len(informe.avisos):,} avisos para revisar)" if informe.avisos else ""
+        _escribir(f"APTO: las capas sirven para calcular arbitrios{extra}.")
+    return informe.salida
+
+
+def _orden_importar(args) -> int:
+    from geo.importar import guardar_en_almacen, importar_capa, interpretar_mapeo
+
+    with _progreso(f"Importando {args.origen}…"):
+        imp = importar_capa(args.origen, args.capa, interpretar_mapeo(args.mapeo), args.crs,
+                            args.capa_origen)
+        guardar_en_almacen(imp.gdf, args.capa, args.destino)
+    _escribir(f"Importados {len(imp.gdf):,} elementos de {args.origen} ({imp.formato}, "
+              f"{imp.crs_origen}) a la capa '{args.capa}' de {args.destino}.")
+    if imp.conservadas:
+        _escribir(f"Columnas conservadas sin mapear: {', '.join(imp.conservadas)}.")
+    if imp.problemas:
+        _escribir(f"{len(imp.problemas):,} valores no se pudieron convertir y quedaron vacíos:")
+        for p in imp.problemas[:200]:
+            _escribir("  " + p.como_texto())
+        _escribir("Corríjalos en el origen y vuelva a importar, o complételos en QGIS; luego "
+                  "ejecute 'catastro validar'.")
+        return SALIDA_DATOS
+    _escribir(f"Siguiente paso: catastro validar {args.destino}")
+    return SALIDA_OK
+
+
+def _orden_generar_ejemplo(args) -> int:
+    from geo.capas import escribir_capas
+    from geo.generador import generar_distrito, informe_calibracion
+
+    if args.predios is not None and args.predios < 1:
+        _escribir("Error: --predios debe ser un número positivo.")
+        return SALIDA_DATOS
+    with _progreso("Generando el distrito de ejemplo…") as avanzar:
+        capas = generar_distrito(predios=args.predios, semilla=args.semilla)
+        avanzar(f"Escribiendo {args.salida}…")
+        escribir_capas(capas, args.salida)
+    _escribir(f"Distrito de ejemplo escrito en {args.salida}: {len(capas['predios']):,} predios, "
+              f"{len(capas['vias']):,} cuadras de vías, {len(capas['areas_verdes'])} áreas verdes.")
+    if args.informe:
+        _escribir("")
+        _escribir(_tabla_calibracion(informe_calibracion(capas)))
+    return SALIDA_OK
+
+
+def _tabla_calibracion(tabla) -> str:
+    lineas = ["Calibración: generado vs ordenanza",
+              f"{'concepto':<58}{'generado':>14}{'ordenanza':>14}{'dif. %':>9}  cumple"]
+    for f in tabla.itertuples():
+        dif = "" if f.diferencia_pct != f.diferencia_pct else f"{f.diferencia_pct:+.2f}"
+        marca = "✓" if f.cumple else "✗"
+        nota = f"  {f.nota}" if getattr(f, "nota", "") else ""
+        lineas.append(f"{str(f.concepto):<58}{f.generado:>14,.2f}{f.ordenanza:>14,.2f}"
+                      f"{dif:>9}  {marca}{nota}")
+    cumplen = int(tabla["cumple"].sum())
+    lineas.append(f"{cumplen} de {len(tabla)} conceptos dentro de la meta.")
+    return "\n".join(lineas)
+
+
+_ORDENES = {
+    "validar": _orden_validar,
+    "importar": _orden_importar,
+    "generar-ejemplo": _orden_generar_ejemplo,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.detalle else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if not args.orden:
+        parser.print_help()
+        return SALIDA_OK
+    funcion = _ORDENES.get(args.orden)
+    if funcion is None:
+        _consola().print(f"La orden '{args.orden}' aún no está disponible en esta versión.")
+        return SALIDA_LECTURA
+    try:
+        return funcion(args)
+    except ErrorCatastro as e:
+        from rich.markup import escape
+
+        _consola().print(f"[bold red]Error[/] {escape(f'[{e.codigo}]')}: {escape(e.mensaje)}",
+                         soft_wrap=True)
+        return e.salida
+    except KeyboardInterrupt:
+        _consola().print("Interrumpido por el usuario; no se escribió nada a medias.")
+        return 130
+    except Exception as e:  # noqa: BLE001 - nunca una traza para el usuario
+        if os.environ.get("CATASTRO_DEPURAR"):
+            raise
+        _consola().print(
+            f"Error interno inesperado ({type(e).__name__}: {str(e)[:300]}). Es un defecto del "
+            "programa, no de sus datos: infórmelo con la orden que ejecutó. "
+            "(CATASTRO_DEPURAR=1 muestra el detalle técnico.)", markup=False, soft_wrap=True)
+        return SALIDA_INTERNA
+
+
+if __name__ == "__main__":
+    sys.exit(main())
