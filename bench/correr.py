@@ -1,0 +1,74 @@
+"""Benchmarks de la orden ``catastro``: tiempo y memoria pico por etapa y tamaño.
+
+Cada etapa corre como proceso aparte (como la usaría una persona) y se mide con ``os.wait4``:
+tiempo de reloj y memoria residente máxima de ese proceso. Los distritos de prueba se generan
+en ``bench/datos/`` (no se versionan).
+
+Uso: ``python bench/correr.py [--tamanos 10000,100000,1000000] [--etapas generar,validar]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RAIZ = Path(__file__).resolve().parents[1]
+DATOS = RAIZ / "bench" / "datos"
+CATASTRO = [sys.executable, "-m", "geo.cli"]
+
+
+def medir(orden: list[str]) -> dict:
+    """Ejecuta ``orden`` y devuelve segundos, memoria pico (MB) y código de salida."""
+    inicio = time.perf_counter()
+    proc = subprocess.Popen(orden, cwd=RAIZ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, estado, uso = os.wait4(proc.pid, 0)
+    segundos = time.perf_counter() - inicio
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    return {"segundos": round(segundos, 2), "memoria_mb": round(uso.ru_maxrss / 1024, 1),
+            "salida": os.waitstatus_to_exitcode(estado), "error": err[-500:]}
+
+
+def etapas(n: int) -> dict[str, list[str]]:
+    gpkg = DATOS / f"distrito_{n}.gpkg"
+    return {
+        "generar": CATASTRO + ["generar-ejemplo", "--predios", str(n), "--salida", str(gpkg)],
+        "validar": CATASTRO + ["validar", str(gpkg), "--formato", "json"],
+        "derivar": CATASTRO + ["derivar", str(gpkg), "--salida",
+                               str(DATOS / f"derivados_{n}.gpkg")],
+        "tarifas": CATASTRO + ["tarifas", str(gpkg), "--salida", str(DATOS / f"tarifas_{n}")],
+    }
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description="Benchmarks de catastro")
+    p.add_argument("--tamanos", default="10000,100000,1000000")
+    p.add_argument("--etapas", default="generar,validar,derivar,tarifas")
+    args = p.parse_args()
+    DATOS.mkdir(parents=True, exist_ok=True)
+    resultados = []
+    print(f"{'etapa':<10}{'predios':>12}{'segundos':>11}{'memoria MB':>12}  salida")
+    for n in (int(t) for t in args.tamanos.split(",")):
+        for etapa, orden in etapas(n).items():
+            if etapa not in args.etapas.split(","):
+                continue
+            r = medir(orden) | {"etapa": etapa, "predios": n}
+            resultados.append(r)
+            print(f"{etapa:<10}{n:>12,}{r['segundos']:>11.2f}{r['memoria_mb']:>12.1f}  "
+                  f"{r['salida']}", flush=True)
+            if r["salida"] not in (0, 1):
+                print(f"   {r['error'].strip()[-300:]}")
+    (DATOS / "resultados.json").write_text(json.dumps(resultados, indent=2))
+    extra = RAIZ / "bench" / "bench_derivar.py"
+    if extra.exists() and "derivar" in args.etapas:
+        print("\nFrontis: vectorizado vs geopandas.overlay")
+        subprocess.run([sys.executable, str(extra)], cwd=RAIZ, check=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
