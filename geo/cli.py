@@ -270,7 +270,83 @@ def _tabla_calibracion(tabla) -> str:
     return "\n".join(lineas)
 
 
+def _orden_derivar(args) -> int:
+    from geo.config import CONFIG
+    from geo.derivaciones import escribir_derivados
+    from geo.flujo import derivar_almacen
+
+    config = CONFIG if args.tolerancia is None else CONFIG.con(tolerancia_frontis_m=args.tolerancia)
+    salida = Path(args.salida or "salidas/derivados.gpkg")
+    with _progreso("Derivando frontis, parques, zonas y micro-rutas…") as avanzar:
+        _, derivados, _ = derivar_almacen(args.capas, args.ordenanza, args.distancia, config)
+        avanzar(f"Escribiendo {salida}…")
+        escribir_derivados(derivados, salida)
+    _escribir(derivados.resumen())
+    for aviso in derivados.avisos[:50]:
+        _escribir("  " + aviso.como_texto())
+    if len(derivados.avisos) > 50:
+        _escribir(f"  … y {len(derivados.avisos) - 50:,} avisos más (capa 'predios', columna flags).")
+    if args.fiscalizacion:
+        tabla = derivados.fiscalizacion()
+        _escribir("")
+        _escribir(f"Fiscalización: {len(tabla):,} predios con frontis declarado distinto del "
+                  "derivado en más de max(2 m, 10 %), por impacto en el arbitrio:")
+        _escribir(tabla.to_string(index=False) if len(tabla) else "  (ninguno)")
+    _escribir(f"\nDerivados escritos en {salida} (capas predios, frentes, microrutas).")
+    return SALIDA_OK
+
+
+def _orden_verificar_ordenanza(args) -> int:
+    from geo.ordenanza import cargar_ordenanza
+    from geo.tarifas import formatear_verificacion, verificar_ordenanza
+
+    verificacion = verificar_ordenanza(cargar_ordenanza(args.ordenanza))
+    _escribir(formatear_verificacion(verificacion, args.formato))
+    return verificacion.codigo_salida
+
+
+def _orden_tarifas(args) -> int:
+    from geo.tarifas import escribir_salidas
+    from geo.flujo import tarifas_almacen
+
+    with _progreso("Derivando y calculando arbitrios…") as avanzar:
+        _, derivados, resultado = tarifas_almacen(args.capas, args.ordenanza, args.distancia)
+        avanzar(f"Escribiendo {args.salida}…")
+        archivos = escribir_salidas(resultado, args.salida)
+    _escribir(_texto_conciliacion(resultado))
+    for aviso in resultado.avisos:
+        _escribir("  Aviso: " + aviso)
+    _escribir(f"\nSalidas en {args.salida}:")
+    for archivo in archivos:
+        _escribir(f"  {archivo}")
+    return SALIDA_OK
+
+
+def _texto_conciliacion(resultado) -> str:
+    lineas = ["Conciliación por servicio (S/ anuales): costo = cobrado + exonerado + residuo "
+              "+ sin distribuir"]
+    for servicio, c in resultado.conciliacion.items():
+        partes = ", ".join(f"{k} {v:,.2f}" if hasattr(v, "quantize") or isinstance(v, float)
+                           else f"{k} {v}" for k, v in c.items())
+        lineas.append(f"  {servicio:<12} {partes}")
+    return "\n".join(lineas)
+
+
+def _orden_liquidacion(args) -> int:
+    from geo.flujo import tarifas_almacen
+    from geo.tarifas import liquidacion
+
+    with _progreso("Calculando…"):
+        _, _, resultado = tarifas_almacen(args.capas, args.ordenanza)
+    _escribir(liquidacion(args.codigo, resultado))
+    return SALIDA_OK
+
+
 _ORDENES = {
+    "derivar": _orden_derivar,
+    "verificar-ordenanza": _orden_verificar_ordenanza,
+    "tarifas": _orden_tarifas,
+    "liquidacion": _orden_liquidacion,
     "validar": _orden_validar,
     "importar": _orden_importar,
     "generar-ejemplo": _orden_generar_ejemplo,
