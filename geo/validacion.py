@@ -244,6 +244,18 @@ def _problemas(codigo, severidad, capa, ids, mensajes, ubic) -> list[Problema]:
             for i, m, u in zip(ids, mensajes, ubic)]
 
 
+def _texto_limpio(serie: pd.Series) -> pd.Series:
+    """Texto sin espacios a los lados; vacío → None. (dtype object: mucho más rápido que
+    StringDtype con un millón de filas)."""
+    obj = serie.astype(object)
+    presentes = obj.notna()
+    out = pd.Series(None, index=serie.index, dtype=object)
+    if presentes.any():
+        limpio = obj[presentes].astype(str).str.strip()
+        out[presentes] = limpio.where(limpio != "", None)
+    return out
+
+
 def convertir_columnas(gdf: gpd.GeoDataFrame, capa: Capa) -> tuple[gpd.GeoDataFrame, list[Problema]]:
     """Convierte las columnas del esquema a su tipo; informa cada valor que no se pudo convertir.
 
@@ -259,10 +271,12 @@ def convertir_columnas(gdf: gpd.GeoDataFrame, capa: Capa) -> tuple[gpd.GeoDataFr
             continue
         serie = gdf[col.nombre]
         if col.tipo == "texto":
-            texto = serie.astype("string").str.strip()
-            gdf[col.nombre] = texto.astype(object).where(texto.notna() & (texto != ""), None)
+            gdf[col.nombre] = _texto_limpio(serie)
             continue
-        vacio = serie.isna() | (serie.astype("string").str.strip() == "")
+        if pd.api.types.is_numeric_dtype(serie):
+            vacio = serie.isna()
+        else:
+            vacio = _texto_limpio(serie).isna()
         num = pd.to_numeric(serie.where(~vacio), errors="coerce")
         malo = ~vacio & num.isna()
         if col.tipo == "entero":
