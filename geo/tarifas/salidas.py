@@ -1,0 +1,208 @@
+"""Salidas del modo catastro: CSV y XLSX por predio, un CSV por cuadro, resumen JSON e informe HTML.
+
+Todas las escrituras son atómicas (:func:`geo.capas.archivo_atomico`: temporal en la misma carpeta
+y ``os.replace``). Ninguna salida lleva nombres de contribuyentes ni documentos.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from geo.capas import archivo_atomico
+from geo.esquema import COLUMNAS_PERSONALES, USOS
+from geo.ordenanza import NOMBRES_SERVICIO, SERVICIOS
+from geo.tarifas.cuadro import Cuadro
+from geo.tarifas.dinero import redondear
+from geo.tarifas.motor import ResultadoTarifas
+
+COLUMNAS_CSV = ["codigo", "uso", "zona_recoleccion", "sector_barrido", "categoria_parques",
+                "frontis_m", "area_construida_m2", "barrido_mensual", "recoleccion_mensual",
+                "parques_mensual", "serenazgo_mensual", "exoneracion", "total_mensual",
+                "total_anual"]
+
+
+def tabla_predios(resultado: ResultadoTarifas) -> pd.DataFrame:
+    """La tabla publicable por predio (montos en S/, redondeados a céntimos)."""
+    t = resultado.predios[COLUMNAS_CSV].copy()
+    assert not set(t.columns) & COLUMNAS_PERSONALES
+    return t
+
+
+def _str(x) -> str:
+    if isinstance(x, Decimal):
+        return str(x)
+    if x is None or (isinstance(x, float) and pd.isna(x)):
+        return ""
+    return str(x)
+
+
+def _escribir_csv(df: pd.DataFrame, destino: Path) -> None:
+    with archivo_atomico(destino) as tmp:
+        df.map(_str).to_csv(tmp, index=False, encoding="utf-8")
+
+
+def _json_default(x):
+    if isinstance(x, Decimal):
+        return str(redondear(x, 2)) if x.as_tuple().exponent < -2 else str(x)
+    raise TypeError(type(x))
+
+
+def resumen(resultado: ResultadoTarifas) -> dict:
+    o = resultado.ordenanza
+    R = resultado.predios
+    return {
+        "ordenanza": o.meta.get("ordenanza", ""),
+        "municipalidad": o.meta.get("municipalidad", ""),
+        "ejercicio": o.meta.get("ejercicio", ""),
+        "predios": len(R),
+        "total_mensual": sum(R["total_mensual"], Decimal(0)),
+        "total_anual": sum(R["total_anual"], Decimal(0)),
+        "servicios": resultado.conciliacion,
+        "tasas": {s: _tasas_publicables(resultado, s) for s in SERVICIOS},
+        "avisos": resultado.avisos,
+    }
+
+
+def _tasas_publicables(resultado: ResultadoTarifas, servicio: str) -> list[dict]:
+    o = resultado.ordenanza
+    dm, da = o.decimales_tasa_mensual[servicio], o.decimales_tasa_anual[servicio]
+    out = []
+    for k, v in sorted(resultado.tasas[servicio].items(), key=lambda kv: str(kv[0])):
+        anual = v[0] if isinstance(v, tuple) else v
+        grupo = "/".join(map(str, k)) if isinstance(k, tuple) else str(k)
+        out.append({"grupo": grupo, "tasa_anual": str(redondear(anual, da)),
+                    "tasa_mensual": str(redondear(anual / o.meses, dm))})
+    return out
+
+
+def escribir_salidas(resultado: ResultadoTarifas, directorio) -> list[Path]:
+    """Escribe las salidas en ``directorio`` y devuelve las rutas escritas.
+
+    ``arbitrios_predios.csv`` y ``.xlsx``, ``cuadros/cuadro_NN.csv``, ``resumen.json`` (totales por
+    servicio y conciliación) e ``informe.html`` (informe técnico imprimible).
+    """
+    d = Path(directorio)
+    d.mkdir(parents=True, exist_ok=True)
+    escritos = []
+    t = tabla_predios(resultado)
+    _escribir_csv(t, d / "arbitrios_predios.csv")
+    escritos.append(d / "arbitrios_predios.csv")
+
+    with archivo_atomico(d / "arbitrios_predios.xlsx") as tmp:
+        x = t.copy()
+        for c in x.columns:
+            if x[c].map(lambda v: isinstance(v, Decimal)).any():
+                x[c] = x[c].map(lambda v: float(v) if isinstance(v, Decimal) else v)
+        with pd.ExcelWriter(tmp, engine="openpyxl") as w:
+            x.to_excel(w, sheet_name="arbitrios", index=False)
+            hoja = w.sheets["arbitrios"]
+            for col in hoja.iter_cols(min_row=2, min_col=8, max_col=len(x.columns)):
+                for celda in col:
+                    celda.number_format = "#,##0.00"
+    escritos.append(d / "arbitrios_predios.xlsx")
+
+    for num, c in sorted(resultado.cuadros.items()):
+        ruta = d / "cuadros" / f"cuadro_{int(num):02d}.csv"
+        _escribir_csv(c.como_dataframe(), ruta)
+        escritos.append(ruta)
+
+    with archivo_atomico(d / "resumen.json") as tmp:
+        tmp.write_text(json.dumps(resumen(resultado), default=_json_default, ensure_ascii=False,
+                                  indent=2), encoding="utf-8")
+    escritos.append(d / "resumen.json")
+
+    with archivo_atomico(d / "informe.html") as tmp:
+        tmp.write_text(informe_html(resultado), encoding="utf-8")
+    escritos.append(d / "informe.html")
+    return escritos
+
+
+# ---------------------------------------------------------------------------------------------
+# informe técnico
+# ---------------------------------------------------------------------------------------------
+
+_CSS = """
+body { font-family: 'DejaVu Sans', Arial, sans-serif; font-size: 10.5pt; margin: 2em; color: #111; }
+h1 { font-size: 16pt; } h2 { font-size: 13pt; border-bottom: 1px solid #444; margin-top: 2em; }
+h3 { font-size: 11pt; margin-bottom: .2em; }
+table { border-collapse: collapse; margin: .4em 0 1.2em; }
+th, td { border: 1px solid #888; padding: 2px 6px; }
+th { background: #eee; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
+tr.total td { font-weight: bold; }
+p.formula { font-family: monospace; font-size: 9.5pt; margin: .2em 0; }
+.servicio { page-break-before: always; }
+@media print { body { margin: 1cm; } .servicio { page-break-before: always; }
+  table { page-break-inside: avoid; } h2, h3 { page-break-after: avoid; } }
+"""
+
+
+def _tabla_cuadro(c: Cuadro) -> str:
+    df = c.como_dataframe()
+    cab = "".join(f"<th>{html.escape(col.titulo)}</th>" for col in c.columnas)
+    filas = []
+    n = len(df)
+    for i, (_, f) in enumerate(df.iterrows()):
+        celdas = []
+        for col in c.columnas:
+            v = f[col.titulo]
+            if isinstance(v, Decimal):
+                celdas.append(f"<td class='n'>{v:,.{col.decimales or 0}f}</td>")
+            elif isinstance(v, int):
+                celdas.append(f"<td class='n'>{v:,}</td>")
+            else:
+                celdas.append(f"<td>{html.escape(str(v))}</td>")
+        clase = " class='total'" if c.totales and i == n - 1 else ""
+        filas.append(f"<tr{clase}>{''.join(celdas)}</tr>")
+    formula = (f"<p class='formula'>{html.escape(c.linea_formulas)}</p>"
+               if c.linea_formulas else "")
+    return (f"<h3>Cuadro N° {html.escape(c.numero)} — {html.escape(c.titulo)}</h3>{formula}"
+            f"<table><thead><tr>{cab}</tr></thead><tbody>{''.join(filas)}</tbody></table>")
+
+
+def informe_html(resultado: ResultadoTarifas) -> str:
+    """Informe técnico regenerado con el catastro (español, imprimible)."""
+    o = resultado.ordenanza
+    por_servicio = {"barrido": ["10"], "recoleccion": ["19", "20", "21", "22", "23"],
+                    "parques": ["32"], "serenazgo": ["47"]}
+    partes = [f"<!doctype html><html lang='es'><head><meta charset='utf-8'>"
+              f"<title>Informe técnico de arbitrios {o.meta.get('ejercicio', '')}</title>"
+              f"<style>{_CSS}</style></head><body>",
+              f"<h1>Informe técnico de determinación de arbitrios — "
+              f"{html.escape(str(o.meta.get('municipalidad', '')))}, ejercicio "
+              f"{o.meta.get('ejercicio', '')}</h1>",
+              f"<p>Base legal: {html.escape(str(o.meta.get('ordenanza', '')))}. Costos y "
+              "criterios de distribución de la ordenanza; cantidades del catastro. Montos en "
+              "soles; las tasas se muestran redondeadas y los arbitrios se calculan con la tasa "
+              "sin redondear y se redondean al céntimo al final.</p>"]
+    partes.append("<h2>Resumen por servicio</h2><table><thead><tr><th>Servicio</th>"
+                  "<th>Costo anual</th><th>Sin distribuir</th><th>Cobrado anual</th>"
+                  "<th>Exonerado anual</th><th>Residuo de redondeo</th></tr></thead><tbody>")
+    for s in SERVICIOS:
+        c = resultado.conciliacion[s]
+        partes.append(
+            f"<tr><td>{NOMBRES_SERVICIO[s]}</td>"
+            + "".join(f"<td class='n'>{redondear(c[k], 2):,.2f}</td>"
+                      for k in ("costo", "costo_sin_distribuir", "cobrado_anual",
+                                "exonerado_anual", "residuo_redondeo")) + "</tr>")
+    partes.append("</tbody></table>")
+    for s in SERVICIOS:
+        serv = o.servicio(s)
+        partes.append(f"<section class='servicio'><h2>{html.escape(serv.nombre)}</h2>"
+                      f"<p>Criterio: {html.escape(serv.criterio)}. Costo anual del servicio: "
+                      f"S/ {serv.costo.total:,.2f} (directos {serv.costo.directos:,.2f}, "
+                      f"indirectos {serv.costo.indirectos:,.2f}, fijos {serv.costo.fijos:,.2f}).</p>")
+        for num in por_servicio[s]:
+            if num in resultado.cuadros:
+                partes.append(_tabla_cuadro(resultado.cuadros[num]))
+        partes.append("</section>")
+    if resultado.avisos:
+        partes.append("<h2>Avisos</h2><ul>" + "".join(f"<li>{html.escape(a)}</li>"
+                                                        for a in resultado.avisos) + "</ul>")
+    partes.append("<h2>Usos (Sistema Nacional de Catastro)</h2><p>"
+                  + "; ".join(f"{k} {v}" for k, v in USOS.items()) + ".</p></body></html>")
+    return "\n".join(partes)
