@@ -1,0 +1,320 @@
+"""Derivaciones espaciales por predio: frontis, categoría de parques, zonas y micro-rutas.
+
+Orquesta :mod:`geo.frontis`, :mod:`geo.proximidad`, :mod:`geo.zonas` y :mod:`geo.microrutas`
+sobre las capas del distrito (ya en el CRS métrico). Todo se calcula por **huella** (las
+unidades de propiedad horizontal comparten la del predio matriz) y se reparte a los predios.
+
+Columnas que se agregan a ``predios``: ``frontis_m``, ``categoria_parques``,
+``area_verde_cercana``, ``distancia_area_verde_m``, ``zona_recoleccion``,
+``sector_recoleccion``, ``sector_barrido`` (el del trozo de frontis más largo; vacío sin
+frontis), ``zona_serenazgo``, ``barrio`` (de la capa ``barrios``; si falta o el predio queda
+fuera, el declarado), ``diferencia_frontis_m`` (derivado − declarado) y ``flags``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.capas import escribir_capas, exigir_metrico
+from geo.config import CONFIG, Config
+from geo.errores import ErrorDatos, Problema
+from geo.esquema import COLUMNAS_PERSONALES
+from geo.frontis import calcular_frontis, exigir_mismo_crs, huellas
+from geo.microrutas import microrutas as calcular_microrutas
+from geo.microrutas import totales_por_sector
+from geo.proximidad import CATEGORIAS, DISTANCIAS, categoria_parques
+from geo.zonas import asignar_zonas, avisos_divididos
+
+log = logging.getLogger(__name__)
+
+COLUMNAS_DERIVADAS = [
+    "frontis_m", "categoria_parques", "area_verde_cercana", "distancia_area_verde_m",
+    "zona_recoleccion", "sector_recoleccion", "sector_barrido", "zona_serenazgo", "barrio",
+    "diferencia_frontis_m", "flags",
+]
+FISCALIZAR_MIN_M = 2.0
+"""Diferencia mínima (m) entre frontis declarado y derivado para fiscalizar…"""
+FISCALIZAR_MIN_FRACCION = 0.10
+"""…o, si es mayor, esta fracción del frontis declarado."""
+
+
+@dataclass
+class Derivados:
+    """Resultado de :func:`derivar`.
+
+    Attributes
+    ----------
+    predios : capa de predios con las columnas derivadas.
+    frentes : trozos de frontis por predio, vía, cuadra y sector de barrido.
+    microrutas : metros lineales por sector, vía y cuadra (con geometría).
+    avisos : problemas con código estable (``PREDIO_SIN_FRONTIS``, ``FRONTIS_SIN_VIA``,
+        ``ZONA_DIVIDIDA``, ``FRENTE_SIN_SECTOR``, ``PREDIO_SIN_ZONA``).
+    """
+
+    predios: gpd.GeoDataFrame
+    frentes: gpd.GeoDataFrame
+    microrutas: gpd.GeoDataFrame
+    avisos: list[Problema] = field(default_factory=list)
+    umbral_cerca_m: float = 100.0
+    distancia: str = "euclidea"
+
+    def resumen(self) -> str:
+        """Resumen en español: conteos por categoría, zona y sector; predios sin frontis y
+        predios divididos entre zonas."""
+        p = self.predios
+        n = len(p)
+        lineas = [f"Derivaciones de {n} predios"]
+        sin = p[p["frontis_m"] <= 0]
+        lineas.append(
+            f"Frontis: {p['frontis_m'].sum():,.2f} m en total; {len(self.frentes)} trozos; "
+            f"{len(sin)} predios sin frontis.")
+        dist = "euclídea" if self.distancia == "euclidea" else "por la red de vías"
+        lineas.append(f"Categoría de parques (cerca = hasta {self.umbral_cerca_m:g} m, "
+                      f"distancia {dist}):")
+        cuenta = p["categoria_parques"].value_counts()
+        for letra, nombre in CATEGORIAS.items():
+            lineas.append(f"  {letra} {nombre}: {int(cuenta.get(letra, 0))}")
+        for col, titulo in (("zona_recoleccion", "Zonas de recolección"),
+                            ("sector_recoleccion", "Sectores de recolección"),
+                            ("sector_barrido", "Sectores de barrido"),
+                            ("zona_serenazgo", "Zonas de serenazgo"),
+                            ("barrio", "Barrios")):
+            c = p[col].fillna("(sin asignar)").value_counts().sort_index()
+            partes = ", ".join(f"{k}: {v}" for k, v in c.items())
+            lineas.append(f"{titulo}: {partes}")
+        if len(self.microrutas):
+            lineas.append("Micro-rutas de barrido (por sector):")
+            for _, r in totales_por_sector(self.microrutas).iterrows():
+                lineas.append(
+                    f"  sector {r['sector']}: {r['cuadras']} cuadras, {r['longitud_ml']:,.2f} ml, "
+                    f"{r['frecuencia_semanal']:g} días/semana, {r['ml_semanal']:,.2f} ml/semana")
+        divididos = p[p["flags"].str.contains("dividid", regex=False)]
+        lineas.append(f"Predios divididos entre dos zonas (> 10 % en la segunda): "
+                      f"{len(divididos)}{_lista(divididos['codigo'])}")
+        interiores = {a.elemento for a in self.avisos if a.codigo == "PREDIO_SIN_FRONTIS"}
+        sin_via = {a.elemento for a in self.avisos if a.codigo == "FRONTIS_SIN_VIA"}
+        lineas.append(f"Predios sin frontis: {len(sin)}{_lista(sin['codigo'])}")
+        lineas.append(f"  interiores (PREDIO_SIN_FRONTIS): {len(interiores)}; "
+                      f"con lindero exterior sin vía (FRONTIS_SIN_VIA): {len(sin_via)}")
+        por_codigo = pd.Series([a.codigo for a in self.avisos], dtype=object).value_counts()
+        if len(por_codigo):
+            lineas.append("Avisos: " + ", ".join(f"{k} {v}" for k, v in por_codigo.items()))
+        return "\n".join(lineas)
+
+    def fiscalizacion(
+        self,
+        tarifa_barrido_ml_mes: float | Mapping[str, float] | None = None,
+        incluir_personales: bool = False,
+    ) -> pd.DataFrame:
+        """Lista para fiscalización de campo: frontis declarado vs derivado.
+
+        Se listan los predios con ``|diferencia| > max(2 m, 10 % del declarado)``, ordenados
+        por impacto en la tasa: ``|diferencia| × tarifa de barrido por ml al mes`` si se da
+        (un número, o un dict sector → tarifa), si no ``|diferencia| × frecuencia semanal``.
+
+        Parameters
+        ----------
+        incluir_personales : incluir ``contribuyente`` y ``documento`` (datos personales).
+        """
+        p = self.predios
+        if "frontis_declarado_m" not in p.columns:
+            return pd.DataFrame(columns=["codigo", "frontis_declarado_m", "frontis_m",
+                                         "diferencia_frontis_m", "impacto"])
+        dif = p["diferencia_frontis_m"]
+        decl = pd.to_numeric(p["frontis_declarado_m"], errors="coerce")
+        umbral = np.maximum(FISCALIZAR_MIN_M, FISCALIZAR_MIN_FRACCION * decl.abs())
+        sel = p[dif.abs() > umbral].copy()
+        frec = _frecuencia_predio(self.frentes).reindex(sel["codigo"].astype(str)).to_numpy()
+        sel["frecuencia_semanal"] = frec
+        if tarifa_barrido_ml_mes is None:
+            sel["impacto"] = sel["diferencia_frontis_m"].abs() * np.nan_to_num(frec, nan=1.0)
+            unidad = "ml × días/semana"
+        else:
+            if isinstance(tarifa_barrido_ml_mes, Mapping):
+                tarifa = sel["sector_barrido"].map(tarifa_barrido_ml_mes).astype(float)
+            else:
+                tarifa = float(tarifa_barrido_ml_mes)
+            sel["impacto"] = (sel["diferencia_frontis_m"].abs() * tarifa).round(2)
+            unidad = "S/ al mes"
+        sel["motivo"] = np.where(
+            sel["diferencia_frontis_m"] > 0,
+            "Frontis medido mayor que el declarado: posible subdeclaración",
+            "Frontis medido menor que el declarado: verificar (¿vía faltante, error de HAD?)")
+        sel["unidad_impacto"] = unidad
+        cols = ["codigo", "direccion", "sector_barrido", "frecuencia_semanal",
+                "frontis_declarado_m", "frontis_m", "diferencia_frontis_m", "impacto",
+                "unidad_impacto", "motivo"]
+        if incluir_personales:
+            cols[1:1] = [c for c in ("contribuyente", "documento") if c in sel.columns]
+        cols = [c for c in cols if c in sel.columns]
+        return pd.DataFrame(sel[cols]).sort_values(
+            ["impacto", "codigo"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _lista(codigos: pd.Series, maximo: int = 20) -> str:
+    c = [str(x) for x in codigos]
+    if not c:
+        return ""
+    mas = f" y {len(c) - maximo} más" if len(c) > maximo else ""
+    return " (" + ", ".join(c[:maximo]) + mas + ")"
+
+
+def _frecuencia_predio(frentes: pd.DataFrame) -> pd.Series:
+    if frentes.empty:
+        return pd.Series(dtype=float)
+    f = frentes.sort_values("longitud_m", ascending=False, kind="stable")
+    f = f.drop_duplicates("codigo")
+    return pd.Series(f["frecuencia_semanal"].to_numpy(dtype=float),
+                     index=f["codigo"].astype(str))
+
+
+def derivar(
+    capas: dict[str, gpd.GeoDataFrame],
+    umbral_cerca_m: float = 100.0,
+    distancia: str = "euclidea",
+    config: Config = CONFIG,
+) -> Derivados:
+    """Deriva frontis, categoría de parques, zonas y micro-rutas de las capas del distrito.
+
+    Parameters
+    ----------
+    capas : capas por nombre (ver :mod:`geo.esquema`), en CRS métrico. Obligatorias:
+        ``predios`` y ``vias``; las demás, si faltan, dejan sus columnas vacías.
+    umbral_cerca_m : distancia (m) de la categoría B «cerca»; viene de la ordenanza.
+    distancia : ``"euclidea"`` (borde a borde) o ``"red"`` (por la red de vías).
+    config : tolerancia y anchos de vía por defecto.
+
+    Returns
+    -------
+    Derivados
+    """
+    if distancia not in DISTANCIAS:
+        raise ErrorDatos(
+            f"distancia='{distancia}' no es válida: use una de {', '.join(DISTANCIAS)}.",
+            "PARAMETRO_INVALIDO")
+    for nombre in ("predios", "vias"):
+        if nombre not in capas:
+            raise ErrorDatos(f"Falta la capa obligatoria '{nombre}' para derivar.",
+                             "CAPA_FALTANTE")
+    predios = capas["predios"]
+    for nombre, capa in capas.items():
+        if capa is not None:
+            exigir_metrico(capa, nombre)
+            exigir_mismo_crs(predios, capa, "predios", nombre)
+    vias = capas["vias"]
+    sectores = capas.get("sectores_barrido")
+    verdes = capas.get("areas_verdes")
+
+    fr = calcular_frontis(predios, vias, sectores, verdes, config)
+    huella, hgeoms, claves = huellas(predios)
+
+    if verdes is None:
+        verdes = gpd.GeoDataFrame({"nombre": []}, geometry=gpd.GeoSeries([]), crs=predios.crs)
+    prox = categoria_parques(hgeoms, fr.tramos, vias, verdes, capas.get("zona_urbana"),
+                             umbral_cerca_m, distancia, config)
+    zon = asignar_zonas(hgeoms, capas)
+
+    out = predios.copy()
+    out["frontis_m"] = fr.frontis_m
+    for col in ("categoria_parques", "area_verde_cercana", "distancia_area_verde_m"):
+        out[col] = prox[col].to_numpy()[huella]
+    for col in ("zona_recoleccion", "sector_recoleccion", "zona_serenazgo", "barrio"):
+        out[col] = zon[col].to_numpy()[huella]
+    if "barrio" in predios.columns:
+        decl = predios["barrio"].astype(object)
+        out["barrio"] = out["barrio"].where(out["barrio"].notna(), decl)
+    out["barrio"] = out["barrio"].astype(object).where(out["barrio"].notna(), None)
+    out["sector_barrido"] = _sector_del_trozo_mayor(fr.tramos, len(hgeoms))[huella]
+    if "frontis_declarado_m" in predios.columns:
+        decl = pd.to_numeric(predios["frontis_declarado_m"], errors="coerce")
+        out["diferencia_frontis_m"] = (out["frontis_m"] - decl).round(2)
+    else:
+        out["diferencia_frontis_m"] = np.nan
+
+    marcas = zon["flags"].to_numpy()[huella]
+    marca_aviso = {"PREDIO_SIN_FRONTIS": "sin_frontis", "FRONTIS_SIN_VIA": "frontis_sin_via"}
+    por_huella = {a.elemento: marca_aviso[a.codigo] for a in fr.avisos if a.codigo in marca_aviso}
+    extra = pd.Series(claves.astype(str)).map(por_huella).fillna("").to_numpy()[huella]
+    flags = pd.Series(marcas, dtype=object).str.cat(pd.Series(extra, dtype=object), sep=";")
+    out["flags"] = flags.str.strip(";").to_numpy()
+
+    avisos = list(fr.avisos)
+    avisos += avisos_divididos(zon, claves, hgeoms)
+    if capas.get("zonas_recoleccion") is not None:
+        for h in np.flatnonzero(zon["zona_recoleccion"].isna().to_numpy()):
+            avisos.append(Problema(
+                "PREDIO_SIN_ZONA", "aviso", "predios", str(claves[h]),
+                "El predio queda fuera de todas las zonas de recolección: revise la capa "
+                "'zonas_recoleccion'."))
+    avisos.sort(key=lambda a: (a.codigo, a.elemento))
+
+    if sectores is not None and len(sectores):
+        rutas = calcular_microrutas(vias, sectores)
+    else:
+        rutas = gpd.GeoDataFrame({c: [] for c in ("sector", "frecuencia_semanal", "via",
+                                                  "cuadra", "longitud_ml", "ml_semanal")},
+                                 geometry=gpd.GeoSeries([]), crs=predios.crs)
+    log.info("derivados %d predios, %d trozos de frontis, %d avisos", len(out),
+             len(fr.frentes), len(avisos))
+    return Derivados(out, fr.frentes, rutas, avisos, float(umbral_cerca_m), distancia)
+
+
+def _sector_del_trozo_mayor(tramos: pd.DataFrame, n_huellas: int) -> np.ndarray:
+    """Sector de barrido del trozo (vía, cuadra, sector) más largo de cada huella."""
+    out = np.full(n_huellas, None, dtype=object)
+    if tramos.empty:
+        return out
+    g = tramos.groupby(["huella", "via", "cuadra", "sector_barrido"], dropna=False,
+                       sort=True)["longitud_m"].sum().reset_index()
+    g = g.sort_values(["huella", "longitud_m"], ascending=[True, False], kind="stable")
+    g = g.drop_duplicates("huella")
+    s = g["sector_barrido"]
+    out[g["huella"].to_numpy()] = s.astype(object).where(s.notna(), None).to_numpy()
+    return out
+
+
+def escribir_derivados(derivados: Derivados, ruta: str | os.PathLike,
+                       incluir_personales: bool = True) -> Path:
+    """Escribe ``predios``, ``frentes`` y ``microrutas`` en un GeoPackage, de forma atómica.
+
+    Las geometrías se promueven a multi (MultiPolygon, MultiLineString) para que cada capa
+    tenga un solo tipo y se abra tal cual en QGIS.
+
+    Parameters
+    ----------
+    incluir_personales : si es falso, quita ``contribuyente`` y ``documento``.
+    """
+    predios = derivados.predios
+    if not incluir_personales:
+        predios = predios.drop(columns=[c for c in COLUMNAS_PERSONALES if c in predios.columns])
+    capas = {
+        "predios": _a_multi(predios),
+        "frentes": _a_multi(derivados.frentes),
+        "microrutas": _a_multi(derivados.microrutas),
+    }
+    return escribir_capas(capas, ruta)
+
+
+def _a_multi(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    import shapely
+
+    g = gdf.copy()
+    if len(g) == 0:
+        return g
+    geom = g.geometry.to_numpy()
+    tipo = shapely.get_type_id(geom)
+    lin, pol = tipo == 1, tipo == 3
+    if lin.any():
+        geom[lin] = shapely.multilinestrings(geom[lin], indices=np.arange(lin.sum()))
+    if pol.any():
+        geom[pol] = shapely.multipolygons(geom[pol], indices=np.arange(pol.sum()))
+    g[g.geometry.name] = geom
+    return g

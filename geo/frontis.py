@@ -1,0 +1,801 @@
+"""Frontis (Art. 12.1.1): metros del lindero de cada predio que dan a una vía pública.
+
+Cómo se mide
+------------
+1. **Huellas.** Las unidades en propiedad horizontal (filas con el mismo ``predio_matriz``)
+   comparten una huella: el frontis se mide una vez por huella y luego se prorratea.
+2. **Lindero exterior.** Cada huella se descompone en segmentos rectos. De cada segmento se
+   quita la parte cubierta por un segmento casi paralelo (±30°) de otro predio o de un área
+   verde a menos de ``tolerancia_frontis_m``: lo compartido con un vecino o con un parque no es
+   frontis. Lo que queda es lindero exterior. Los restos de menos de la tolerancia que deja
+   este recorte se descartan (son astillas de digitalización).
+3. **Asignación a una vía (cuadra).** Un trozo de lindero exterior es frontis de una vía si
+   es casi paralelo (±30°) al tramo de eje más cercano y sus dos extremos y su punto medio
+   están a menos de ``semiancho + tolerancia`` del eje. Así un lindero lateral, que solo toca
+   la vía con su extremo, no suma nada (error clásico: +0,5 m por lado con una franja de
+   tolerancia), y en una esquina cada trozo va a una sola vía (sin doble conteo en el cruce).
+   Un trozo que está junto a dos cuadras paralelas (p. ej. frente a una intersección en T) se
+   corta en trozos de 1 m y cada uno va a la cuadra más cercana.
+4. **Ochavas.** Un trozo diagonal (no paralelo a ninguna vía cercana) cuyo extremo inicial
+   está sobre una vía y el final sobre otra vía no paralela a la primera es una ochava: da a
+   la intersección y **se reparte por mitades**, cada mitad a la vía que toca su extremo.
+5. **Ancho de la vía.** ``ancho_m`` de la capa de vías; si falta, el de
+   ``Config.ancho_via_por_tipo_m`` según ``tipo`` (``otro`` si tampoco hay tipo).
+   :func:`estimar_ancho_vias` lo estima de los linderos cuando la capa no trae anchos.
+6. **Redondeo y propiedad horizontal.** Cada trozo se expresa en centímetros enteros. El
+   frontis de la matriz se reparte entre sus unidades por ``participacion`` (o por
+   ``area_construida_m2`` si falta alguna participación; en partes iguales si todo es cero)
+   con el método del mayor resto, trozo por trozo: las unidades suman **exactamente**, en
+   centímetros, el frontis de la matriz, y cada trozo también.
+
+Unidades: metros, CRS proyectado. Las funciones que miden llaman a
+:func:`geo.capas.exigir_metrico`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.capas import exigir_metrico
+from geo.config import CONFIG, Config
+from geo.errores import ErrorCRS, ErrorDatos, Problema
+
+log = logging.getLogger(__name__)
+
+COS_PARALELO = math.cos(math.radians(30.0))
+"""Dos direcciones son «paralelas» si forman menos de 30° (las ochavas forman ~45°)."""
+PASO_TROZO_M = 1.0
+"""Largo de los trozos en que se corta un lindero que da a dos cuadras paralelas."""
+MIN_EXTERIOR_M = 1.0
+"""Lindero exterior mínimo (m) para avisar FRONTIS_SIN_VIA en vez de PREDIO_SIN_FRONTIS."""
+_LOTE_CONSULTA = 250_000  # segmentos por consulta al STRtree: acota la memoria
+
+# ---- geometría de segmentos (numpy) ----
+
+_EPS = 1e-9
+
+
+def segmentos(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Descompone polígonos o líneas en segmentos rectos.
+
+    Parameters
+    ----------
+    geoms : arreglo de Polygon/MultiPolygon/LineString/MultiLineString.
+
+    Returns
+    -------
+    seg : arreglo ``(n, 4)`` con ``x0, y0, x1, y1`` (unidades del CRS).
+    dueno : arreglo ``(n,)`` con la posición en ``geoms`` de la geometría de origen.
+    Los segmentos de longitud nula se descartan.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    partes, idx_p = shapely.get_parts(geoms, return_index=True)
+    es_poligono = shapely.get_type_id(partes) == 3
+    lineas = partes[~es_poligono]
+    dueno_linea = idx_p[~es_poligono]
+    if es_poligono.any():
+        anillos, idx_a = shapely.get_rings(partes[es_poligono], return_index=True)
+        lineas = np.concatenate([anillos, lineas])
+        dueno_linea = np.concatenate([idx_p[es_poligono][idx_a], dueno_linea])
+    xy, idx_l = shapely.get_coordinates(lineas, return_index=True)
+    if len(xy) < 2:
+        return np.empty((0, 4)), np.empty(0, dtype=np.int64)
+    mismo = idx_l[1:] == idx_l[:-1]
+    seg = np.hstack([xy[:-1][mismo], xy[1:][mismo]])
+    dueno = dueno_linea[idx_l[:-1][mismo]]
+    largo = np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1])
+    ok = largo > _EPS
+    return seg[ok], dueno[ok].astype(np.int64)
+
+
+def como_lineas(seg: np.ndarray) -> np.ndarray:
+    """Segmentos ``(n, 4)`` como LineString de shapely."""
+    return shapely.linestrings(seg.reshape(-1, 2, 2))
+
+
+def diagonales(seg: np.ndarray, margen: np.ndarray | float) -> np.ndarray:
+    """Diagonal de la envolvente de cada segmento agrandada en ``margen``.
+
+    Consultar un STRtree sin predicado con estas líneas devuelve los elementos cuya
+    envolvente está a menos de ``margen`` (más barato que construir rectángulos).
+    """
+    margen = np.broadcast_to(np.asarray(margen, dtype=float), (len(seg),))
+    xmin = np.minimum(seg[:, 0], seg[:, 2]) - margen
+    xmax = np.maximum(seg[:, 0], seg[:, 2]) + margen
+    ymin = np.minimum(seg[:, 1], seg[:, 3]) - margen
+    ymax = np.maximum(seg[:, 1], seg[:, 3]) + margen
+    return shapely.linestrings(np.stack([np.c_[xmin, ymin], np.c_[xmax, ymax]], axis=1))
+
+
+def largo(seg: np.ndarray) -> np.ndarray:
+    return np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1])
+
+
+def unitario(seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lg = largo(seg)
+    lg = np.where(lg > _EPS, lg, 1.0)
+    return (seg[:, 2] - seg[:, 0]) / lg, (seg[:, 3] - seg[:, 1]) / lg
+
+
+def distancia_punto_segmento(px, py, seg: np.ndarray) -> np.ndarray:
+    """Distancia euclídea de cada punto ``(px, py)`` a su segmento (mismo largo)."""
+    ax, ay, bx, by = seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3]
+    dx, dy = bx - ax, by - ay
+    l2 = dx * dx + dy * dy
+    t = np.where(l2 > _EPS, ((px - ax) * dx + (py - ay) * dy) / np.where(l2 > _EPS, l2, 1), 0)
+    t = np.clip(t, 0.0, 1.0)
+    return np.hypot(px - (ax + t * dx), py - (ay + t * dy))
+
+
+def lado(px, py, seg: np.ndarray) -> np.ndarray:
+    """+1 si el punto está a la izquierda del segmento (según su sentido), -1 a la derecha."""
+    cruz = (seg[:, 2] - seg[:, 0]) * (py - seg[:, 1]) - (seg[:, 3] - seg[:, 1]) * (px - seg[:, 0])
+    return np.sign(cruz)
+
+
+def cuantizar(valores: np.ndarray, paso: float = 1e-3) -> np.ndarray:
+    return np.round(np.asarray(valores) / paso).astype(np.int64)
+
+
+def agrupar_min(clave: np.ndarray, valor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Para cada clave distinta, la posición de la fila con ``valor`` mínimo.
+
+    Returns
+    -------
+    claves : claves distintas, ordenadas.
+    pos : posición (en los arreglos de entrada) de la fila mínima de cada clave; los empates
+        se resuelven por la primera posición.
+    """
+    orden = np.lexsort((np.arange(len(clave)), valor, clave))
+    c = clave[orden]
+    primero = np.ones(len(c), dtype=bool)
+    primero[1:] = c[1:] != c[:-1]
+    return c[primero], orden[primero]
+
+
+# --------------------------------------------------------------------------------------------
+# Resultado
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ResultadoFrontis:
+    """Frontis de una capa de predios.
+
+    Attributes
+    ----------
+    frentes : un trozo por predio, vía, cuadra y sector de barrido (``codigo``, ``via``,
+        ``cuadra``, ``sector_barrido``, ``frecuencia_semanal``, ``longitud_m``, geometría).
+    frontis_m : frontis de cada predio (m, al centímetro), en el índice de ``predios``.
+    exterior_m : lindero exterior de la huella de cada predio (m), en el índice de ``predios``.
+    tramos : trozos por huella antes de agregar (uso interno: proximidad, red): ``huella``,
+        ``fila_via`` (posición en la capa de vías), ``x0, y0, x1, y1``, ``longitud_m``.
+    huella : posición de la huella de cada predio (arreglo en el orden de ``predios``).
+    avisos : problemas encontrados (``PREDIO_SIN_FRONTIS``, ``FRONTIS_SIN_VIA``, …).
+    """
+
+    frentes: gpd.GeoDataFrame
+    frontis_m: pd.Series
+    exterior_m: pd.Series
+    tramos: pd.DataFrame
+    huella: np.ndarray
+    avisos: list[Problema] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------
+# Vías
+# --------------------------------------------------------------------------------------------
+
+
+def semiancho_vias(vias: gpd.GeoDataFrame, config: Config = CONFIG) -> np.ndarray:
+    """Semiancho (m) de cada vía: ``ancho_m / 2``, o el ancho por defecto de su ``tipo``."""
+    defecto = config.ancho_via_por_tipo_m
+    if "tipo" in vias.columns:
+        tipo = vias["tipo"].astype("string").str.strip().str.lower()
+        por_tipo = tipo.map(defecto).astype(float).fillna(defecto["otro"]).to_numpy()
+    else:
+        por_tipo = np.full(len(vias), float(defecto["otro"]))
+    if "ancho_m" in vias.columns:
+        ancho = pd.to_numeric(vias["ancho_m"], errors="coerce").to_numpy(dtype=float)
+        ancho = np.where(np.isfinite(ancho) & (ancho > 0), ancho, por_tipo)
+    else:
+        ancho = por_tipo
+    return ancho / 2.0
+
+
+def _texto_o_none(serie: pd.Series) -> np.ndarray:
+    return serie.astype(object).where(serie.notna(), None).to_numpy()
+
+
+# --------------------------------------------------------------------------------------------
+# Huellas y lindero exterior
+# --------------------------------------------------------------------------------------------
+
+
+def huellas(predios: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Agrupa las unidades de propiedad horizontal en una huella.
+
+    Returns
+    -------
+    huella : posición de la huella de cada predio (orden de ``predios``).
+    geoms : geometría de cada huella (la de su primera unidad).
+    claves : código de la huella (``predio_matriz`` o ``codigo``).
+    """
+    codigo = predios["codigo"].astype(str)
+    if "predio_matriz" in predios.columns:
+        matriz = predios["predio_matriz"].astype("string").str.strip()
+        matriz = matriz.where(matriz.notna() & (matriz != ""), codigo)
+        clave = matriz.astype(str)
+    else:
+        clave = codigo
+    huella, claves = pd.factorize(clave.to_numpy(), sort=False)
+    primera = np.full(len(claves), -1, dtype=np.int64)
+    primera[huella[::-1]] = np.arange(len(huella))[::-1]
+    geoms = predios.geometry.to_numpy()[primera]
+    return huella.astype(np.int64), np.asarray(geoms), np.asarray(claves, dtype=object)
+
+
+def linderos_exteriores(
+    geoms: np.ndarray, obstaculos: np.ndarray | None = None, tolerancia: float = 0.5
+) -> tuple[np.ndarray, np.ndarray]:
+    """Partes del contorno de cada polígono no compartidas con otro polígono ni obstáculo.
+
+    Parameters
+    ----------
+    geoms : polígonos (huellas de predios).
+    obstaculos : polígonos que también tapan el lindero (áreas verdes), o ``None``.
+    tolerancia : distancia (m) hasta la que dos linderos casi paralelos se consideran el mismo.
+
+    Returns
+    -------
+    piezas : arreglo ``(n, 4)`` de segmentos exteriores ``x0, y0, x1, y1``.
+    dueno : posición en ``geoms`` del polígono de cada pieza.
+    """
+    seg, dueno = segmentos(geoms)
+    if obstaculos is not None and len(obstaculos):
+        oseg, odueno = segmentos(obstaculos)
+        todos = np.vstack([seg, oseg])
+        dueno_todos = np.concatenate([dueno, -1 - odueno])
+    else:
+        todos, dueno_todos = seg, dueno
+    if len(seg) == 0:
+        return seg, dueno
+
+    # 1) Linderos idénticos (mismos vértices al milímetro) en dos polígonos: compartidos.
+    q = cuantizar(todos)
+    invertir = (q[:, 0] > q[:, 2]) | ((q[:, 0] == q[:, 2]) & (q[:, 1] > q[:, 3]))
+    q[invertir] = q[invertir][:, [2, 3, 0, 1]]
+    exacto = pd.DataFrame(q).duplicated(keep=False).to_numpy()[: len(seg)]
+
+    # 2) El resto se recorta contra los segmentos vecinos casi paralelos a < tolerancia.
+    cand = np.flatnonzero(~exacto)
+    arbol = shapely.STRtree(como_lineas(todos))
+    s_list, lo_list, hi_list = [], [], []
+    for ini in range(0, len(cand), _LOTE_CONSULTA):
+        c = cand[ini : ini + _LOTE_CONSULTA]
+        qi, tj = arbol.query(diagonales(seg[c], tolerancia))
+        s = c[qi]
+        otro = dueno_todos[tj] != dueno[s]
+        s, tj = s[otro], tj[otro]
+        lo, hi, ok = _intervalo_cubierto(seg[s], todos[tj], tolerancia)
+        s_list.append(s[ok])
+        lo_list.append(lo[ok])
+        hi_list.append(hi[ok])
+    s = np.concatenate(s_list) if s_list else np.empty(0, dtype=np.int64)
+    lo = np.concatenate(lo_list) if lo_list else np.empty(0)
+    hi = np.concatenate(hi_list) if hi_list else np.empty(0)
+
+    pieza_s, a0, a1 = _complemento(cand, largo(seg), s, lo, hi, tolerancia)
+    ux, uy = unitario(seg[pieza_s])
+    x0, y0 = seg[pieza_s, 0], seg[pieza_s, 1]
+    piezas = np.c_[x0 + ux * a0, y0 + uy * a0, x0 + ux * a1, y0 + uy * a1]
+    return piezas, dueno[pieza_s]
+
+
+def _intervalo_cubierto(s: np.ndarray, t: np.ndarray, tol: float):
+    """Intervalo ``[lo, hi]`` (abscisa sobre s, m) que el segmento t cubre de s.
+
+    Cubre la parte de t casi paralela a s y dentro de la franja ``|distancia| <= tol`` de la
+    recta de s, proyectada sobre s y recortada a ``[0, largo(s)]``.
+    """
+    ux, uy = unitario(s)
+    nx, ny = -uy, ux
+    px, py = t[:, 0] - s[:, 0], t[:, 1] - s[:, 1]
+    qx, qy = t[:, 2] - s[:, 0], t[:, 3] - s[:, 1]
+    a_p, a_q = px * ux + py * uy, qx * ux + qy * uy
+    d_p, d_q = px * nx + py * ny, qx * nx + qy * ny
+    lt = np.hypot(t[:, 2] - t[:, 0], t[:, 3] - t[:, 1])
+    paralelo = np.abs(a_q - a_p) >= COS_PARALELO * lt
+    dd = d_q - d_p
+    plano = np.abs(dd) < 1e-12
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v1 = np.where(plano, np.where(np.abs(d_p) <= tol, 0.0, 2.0), (-tol - d_p) / dd)
+        v2 = np.where(plano, np.where(np.abs(d_p) <= tol, 1.0, 2.0), (tol - d_p) / dd)
+    v_lo = np.maximum(0.0, np.minimum(v1, v2))
+    v_hi = np.minimum(1.0, np.maximum(v1, v2))
+    a1 = a_p + v_lo * (a_q - a_p)
+    a2 = a_p + v_hi * (a_q - a_p)
+    lg = largo(s)
+    lo = np.clip(np.minimum(a1, a2), 0.0, lg)
+    hi = np.clip(np.maximum(a1, a2), 0.0, lg)
+    ok = paralelo & (v_lo <= v_hi) & (hi - lo > 1e-9)
+    return lo, hi, ok
+
+
+def _complemento(cand, largos, s, lo, hi, tol):
+    """Partes de cada segmento candidato no cubiertas por sus intervalos.
+
+    Returns ``(segmento, a0, a1)`` de cada pieza libre. Los restos de un segmento recortado
+    más cortos que ``tol`` se descartan; un segmento sin recorte se conserva entero.
+    """
+    sin = np.setdiff1d(cand, s, assume_unique=False)
+    if len(s) == 0:
+        return sin, np.zeros(len(sin)), largos[sin]
+    orden = np.lexsort((lo, s))
+    s, lo, hi = s[orden], lo[orden], hi[orden]
+    inicio = np.ones(len(s), dtype=bool)
+    inicio[1:] = s[1:] != s[:-1]
+    grupo = np.cumsum(inicio) - 1
+    paso = float(largos.max()) + 10.0
+    desfase = grupo * paso
+    tope = np.maximum.accumulate(hi + desfase) - desfase  # máximo acumulado por segmento
+    previo = np.zeros(len(s))
+    previo[1:] = tope[:-1]
+    previo[inicio] = 0.0
+    hueco = lo > previo + 1e-9
+    fin = np.ones(len(s), dtype=bool)
+    fin[:-1] = inicio[1:]
+    cola = fin & (tope < largos[s] - 1e-9)
+    ps = np.concatenate([s[hueco], s[cola]])
+    pa0 = np.concatenate([previo[hueco], tope[cola]])
+    pa1 = np.concatenate([lo[hueco], largos[s[cola]]])
+    util = pa1 - pa0 >= tol
+    return (
+        np.concatenate([sin, ps[util]]),
+        np.concatenate([np.zeros(len(sin)), pa0[util]]),
+        np.concatenate([largos[sin], pa1[util]]),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Asignación de linderos exteriores a vías
+# --------------------------------------------------------------------------------------------
+
+
+def _pares_via(piezas, vseg, alcance_seg):
+    """Pares (pieza, segmento de vía) cuyas envolventes están a menos del alcance."""
+    if len(piezas) == 0 or len(vseg) == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    arbol = shapely.STRtree(como_lineas(piezas))
+    vj, pi = arbol.query(diagonales(vseg, alcance_seg))
+    return pi, vj
+
+
+def _medir(piezas, pi, vseg, vj, vfila, n_filas, semiancho, tol):
+    """Holguras de cada (pieza, fila de vía): extremo A, extremo B, punto medio.
+
+    Holgura = distancia al eje − semiancho (0 = sobre el lindero de la vía).
+    """
+    p = piezas[pi]
+    g = vseg[vj]
+    mx, my = (p[:, 0] + p[:, 2]) / 2, (p[:, 1] + p[:, 3]) / 2
+    d_a = distancia_punto_segmento(p[:, 0], p[:, 1], g)
+    d_b = distancia_punto_segmento(p[:, 2], p[:, 3], g)
+    d_m = distancia_punto_segmento(mx, my, g)
+    fila = vfila[vj]
+    clave = pi * n_filas + fila
+    if len(clave) == 0:
+        return pd.DataFrame({c: [] for c in ("pieza", "fila", "ca", "cb", "cm", "par", "ux",
+                                             "uy")}).astype({"pieza": np.int64,
+                                                             "fila": np.int64, "par": bool})
+    claves, pos = agrupar_min(clave, d_m)  # segmento de la fila más cercano al punto medio
+    orden = np.argsort(clave, kind="stable")
+    cortes = np.flatnonzero(np.r_[True, clave[orden][1:] != clave[orden][:-1]])
+    da = np.minimum.reduceat(d_a[orden], cortes)
+    db = np.minimum.reduceat(d_b[orden], cortes)
+    pux, puy = unitario(p[pos])
+    gux, guy = unitario(g[pos])
+    hw = semiancho[fila[pos]]
+    t = pd.DataFrame(
+        {
+            "pieza": pi[pos],
+            "fila": fila[pos],
+            "ca": da - hw,
+            "cb": db - hw,
+            "cm": d_m[pos] - hw,
+            "par": np.abs(pux * gux + puy * guy) >= COS_PARALELO,
+            "ux": gux,
+            "uy": guy,
+        }
+    )
+    return t[np.minimum(np.minimum(t.ca, t.cb), t.cm) <= tol]
+
+
+def _elegir(t: pd.DataFrame, mascara: np.ndarray, orden_por: str) -> pd.DataFrame:
+    """Una fila por pieza entre las que cumplen ``mascara``: la de menor ``orden_por``."""
+    sub = t[mascara]
+    if sub.empty:
+        return sub
+    _, pos = agrupar_min(sub["pieza"].to_numpy(), sub[orden_por].to_numpy())
+    return sub.iloc[pos]
+
+
+def asignar_a_vias(
+    piezas: np.ndarray,
+    vias: gpd.GeoDataFrame,
+    semiancho: np.ndarray,
+    tolerancia: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Asigna cada pieza de lindero exterior a la vía (fila) a la que da, si da a alguna.
+
+    Returns
+    -------
+    tramos : arreglo ``(m, 4)``; piezas, mitades de ochava o trozos asignados.
+    origen : posición en ``piezas`` de la pieza de la que sale cada tramo.
+    fila : posición en ``vias`` de la vía de cada tramo.
+    """
+    vacio = (np.empty((0, 4)), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+    if len(piezas) == 0 or len(vias) == 0:
+        return vacio
+    vseg, vfila = segmentos(vias.geometry.to_numpy())
+    if len(vseg) == 0:
+        return vacio
+    n_filas = len(vias)
+    pi, vj = _pares_via(piezas, vseg, semiancho[vfila] + tolerancia)
+    t = _medir(piezas, pi, vseg, vj, vfila, n_filas, semiancho, tolerancia)
+
+    # Caso 1: paralela a una fila y los tres puntos a su alcance: la pieza entera.
+    tol = tolerancia
+    ok1 = (t.par & (t.ca <= tol) & (t.cb <= tol) & (t.cm <= tol)).to_numpy()
+    uno = _elegir(t, ok1, "cm")
+    resto = t[~t.pieza.isin(uno.pieza)]
+
+    # Caso ochava: diagonal a todas, extremo A en una vía y B en otra no paralela.
+    sin_par = ~resto.groupby("pieza")["par"].transform("any").to_numpy()
+    ra = _elegir(resto, sin_par & (resto.ca <= tol).to_numpy(), "ca")
+    rb = _elegir(resto, sin_par & (resto.cb <= tol).to_numpy(), "cb")
+    och = ra.merge(rb, on="pieza", suffixes=("_a", "_b"))
+    och = och[
+        (och.fila_a != och.fila_b)
+        & (np.abs(och.ux_a * och.ux_b + och.uy_a * och.uy_b) < COS_PARALELO)
+    ]
+
+    # Caso trozos: junto a alguna vía paralela pero sin una sola que la cubra entera.
+    con_par = resto[resto.par & ~resto.pieza.isin(och.pieza)].pieza.unique()
+
+    tramos, origen, fila = [piezas[uno.pieza.to_numpy()]], [uno.pieza.to_numpy()], [
+        uno.fila.to_numpy()
+    ]
+    if len(och):
+        p = piezas[och.pieza.to_numpy()]
+        mx, my = (p[:, 0] + p[:, 2]) / 2, (p[:, 1] + p[:, 3]) / 2
+        tramos += [np.c_[p[:, :2], mx, my], np.c_[mx, my, p[:, 2:]]]
+        origen += [och.pieza.to_numpy()] * 2
+        fila += [och.fila_a.to_numpy(), och.fila_b.to_numpy()]
+    if len(con_par):
+        tr, o, f = _asignar_trozos(piezas, con_par, pi, vj, vseg, vfila, n_filas, semiancho, tol)
+        tramos.append(tr)
+        origen.append(o)
+        fila.append(f)
+    return np.vstack(tramos), np.concatenate(origen), np.concatenate(fila)
+
+
+def _asignar_trozos(piezas, cuales, pi, vj, vseg, vfila, n_filas, semiancho, tol):
+    """Corta las piezas ``cuales`` en trozos de ~1 m y asigna cada trozo por el caso 1."""
+    p = piezas[cuales]
+    n = np.maximum(1, np.ceil(largo(p) / PASO_TROZO_M).astype(np.int64))
+    rep = np.repeat(np.arange(len(cuales)), n)
+    k = np.arange(len(rep)) - np.repeat(np.cumsum(n) - n, n)
+    f0, f1 = k / n[rep], (k + 1) / n[rep]
+    q = p[rep]
+    dx, dy = q[:, 2] - q[:, 0], q[:, 3] - q[:, 1]
+    trozos = np.c_[q[:, 0] + dx * f0, q[:, 1] + dy * f0, q[:, 0] + dx * f1, q[:, 1] + dy * f1]
+    # pares (trozo, segmento de vía) heredados de la pieza
+    local = np.full(len(piezas), -1, dtype=np.int64)
+    local[cuales] = np.arange(len(cuales))
+    sel = local[pi] >= 0
+    ppi, pvj = local[pi[sel]], vj[sel]
+    inicio = np.cumsum(n) - n
+    cuenta = n[ppi]
+    tj = np.repeat(inicio[ppi], cuenta) + (
+        np.arange(cuenta.sum()) - np.repeat(np.cumsum(cuenta) - cuenta, cuenta)
+    )
+    t = _medir(trozos, tj, vseg, np.repeat(pvj, cuenta), vfila, n_filas, semiancho, tol)
+    ok = (t.par & (t.ca <= tol) & (t.cb <= tol) & (t.cm <= tol)).to_numpy()
+    uno = _elegir(t, ok, "cm")
+    idx = uno.pieza.to_numpy()
+    return trozos[idx], cuales[rep[idx]], uno.fila.to_numpy()
+
+
+# --------------------------------------------------------------------------------------------
+# Frontis por predio
+# --------------------------------------------------------------------------------------------
+
+
+def calcular_frontis(
+    predios: gpd.GeoDataFrame,
+    vias: gpd.GeoDataFrame,
+    sectores_barrido: gpd.GeoDataFrame | None = None,
+    areas_verdes: gpd.GeoDataFrame | None = None,
+    config: Config = CONFIG,
+) -> ResultadoFrontis:
+    """Frontis de cada predio y sus trozos por vía, cuadra y sector de barrido.
+
+    Parameters
+    ----------
+    predios : capa ``predios`` (CRS métrico). Las unidades con el mismo ``predio_matriz``
+        comparten huella y se prorratean (ver el docstring del módulo).
+    vias : capa ``vias``: ``nombre``, y si hay, ``tipo``, ``cuadra``, ``ancho_m``.
+    sectores_barrido : capa ``sectores_barrido`` (``sector``, ``frecuencia_semanal``); cada
+        trozo toma el sector que contiene su punto medio.
+    areas_verdes : sus linderos tapan el lindero de los predios (no son frontis).
+    config : ``tolerancia_frontis_m`` y anchos por defecto.
+
+    Returns
+    -------
+    ResultadoFrontis
+    """
+    from geo.zonas import sector_de_tramos  # evita import circular (zonas usa segmentos)
+
+    exigir_metrico(predios, "predios")
+    exigir_metrico(vias, "vias")
+    for nombre, capa in (("sectores_barrido", sectores_barrido), ("areas_verdes", areas_verdes)):
+        if capa is not None:
+            exigir_mismo_crs(predios, capa, "predios", nombre)
+    exigir_mismo_crs(predios, vias, "predios", "vias")
+    if "codigo" not in predios.columns:
+        raise ErrorDatos("La capa 'predios' no tiene la columna 'codigo'.", "COLUMNA_FALTANTE")
+    tol = float(config.tolerancia_frontis_m)
+
+    huella, geoms, claves = huellas(predios)
+    n_h = len(geoms)
+    obst = None if areas_verdes is None else areas_verdes.geometry.to_numpy()
+    piezas, dueno = linderos_exteriores(geoms, obst, tol)
+    exterior_h = np.bincount(dueno, weights=largo(piezas), minlength=n_h)
+
+    semiancho = semiancho_vias(vias, config)
+    tramos, origen, fila = asignar_a_vias(piezas, vias, semiancho, tol)
+    t = pd.DataFrame(
+        {
+            "huella": dueno[origen],
+            "fila_via": fila,
+            "x0": tramos[:, 0],
+            "y0": tramos[:, 1],
+            "x1": tramos[:, 2],
+            "y1": tramos[:, 3],
+            "longitud_m": largo(tramos),
+        }
+    )
+    lineas = como_lineas(tramos)
+    avisos: list[Problema] = []
+    if sectores_barrido is not None and len(sectores_barrido) and len(t):
+        pos = sector_de_tramos(lineas, sectores_barrido)
+        sect = _texto_o_none(sectores_barrido["sector"].astype("string"))
+        frec = pd.to_numeric(sectores_barrido["frecuencia_semanal"], errors="coerce").to_numpy()
+        t["sector_barrido"] = np.where(pos >= 0, sect[np.maximum(pos, 0)], None)
+        t["frecuencia_semanal"] = np.where(pos >= 0, frec[np.maximum(pos, 0)], np.nan)
+        if (pos < 0).any():
+            fuera = np.unique(t.huella.to_numpy()[pos < 0])
+            avisos += [
+                _problema("FRENTE_SIN_SECTOR", claves[h], geoms[h],
+                          "Un trozo de su frontis queda fuera de todo sector de barrido: "
+                          "revise los límites de la capa 'sectores_barrido'.")
+                for h in fuera
+            ]
+    else:
+        t["sector_barrido"] = None
+        t["frecuencia_semanal"] = np.nan
+    nombres = _texto_o_none(vias["nombre"]) if "nombre" in vias.columns else np.full(
+        len(vias), None
+    )
+    t["via"] = nombres[fila] if len(fila) else np.empty(0, dtype=object)
+    if "cuadra" in vias.columns:
+        cuadra = pd.to_numeric(vias["cuadra"], errors="coerce").astype("Int64")
+        t["cuadra"] = cuadra.to_numpy()[fila] if len(fila) else pd.array([], dtype="Int64")
+    else:
+        t["cuadra"] = pd.array([pd.NA] * len(t), dtype="Int64")
+
+    matriz = _agregar_trozos(t, lineas)
+    frentes = _prorratear(matriz, predios, huella)
+    cm_pred = frentes.groupby("_pos")["_cm"].sum().reindex(range(len(predios)), fill_value=0)
+    frontis_m = pd.Series(cm_pred.to_numpy() / 100.0, index=predios.index, name="frontis_m")
+    exterior_m = pd.Series(exterior_h[huella], index=predios.index, name="exterior_m")
+    frentes = frentes.drop(columns=["_pos", "_cm"]).reset_index(drop=True)
+    for col in ("via", "sector_barrido"):
+        frentes[col] = frentes[col].astype(object).where(frentes[col].notna(), None)
+    frentes = gpd.GeoDataFrame(frentes, geometry="geometry", crs=predios.crs)
+
+    frontis_h = np.bincount(t.huella.to_numpy(), weights=t.longitud_m.to_numpy(), minlength=n_h)
+    unidades = np.bincount(huella, minlength=n_h)
+    avisos += _avisos_sin_frontis(frontis_h, exterior_h, claves, geoms, unidades,
+                                  float(semiancho.max()) + tol if len(semiancho) else tol)
+    return ResultadoFrontis(frentes, frontis_m, exterior_m, t, huella, avisos)
+
+
+def exigir_mismo_crs(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, na: str, nb: str) -> None:
+    """Antes de cruzar dos capas: mismo CRS, o un error que dice ambos."""
+    if a.crs != b.crs:
+        ca = a.crs.to_string() if a.crs else "ninguno"
+        cb = b.crs.to_string() if b.crs else "ninguno"
+        raise ErrorCRS(
+            f"Las capas '{na}' ({ca}) y '{nb}' ({cb}) tienen CRS distintos: reproyecte ambas "
+            "al CRS métrico antes de derivar.",
+            "CRS_DISTINTO",
+        )
+
+
+def _agregar_trozos(t: pd.DataFrame, lineas: np.ndarray) -> gpd.GeoDataFrame:
+    """Un trozo por huella, vía, cuadra y sector; longitud en centímetros enteros."""
+    claves = ["huella", "via", "cuadra", "sector_barrido"]
+    cols = claves + ["frecuencia_semanal", "_cm", "geometry"]
+    if t.empty:
+        return gpd.GeoDataFrame({c: [] for c in cols}, geometry="geometry")
+    g = t.groupby(claves, dropna=False, sort=True)
+    gid = g.ngroup().to_numpy()
+    out = g.agg(longitud_m=("longitud_m", "sum"),
+                frecuencia_semanal=("frecuencia_semanal", "first")).reset_index()
+    orden = np.argsort(gid, kind="stable")
+    multi = shapely.multilinestrings(lineas[orden], indices=gid[orden])
+    out["geometry"] = shapely.line_merge(multi)
+    out["_cm"] = np.round(out["longitud_m"].to_numpy() * 100.0).astype(np.int64)
+    return gpd.GeoDataFrame(out[cols], geometry="geometry")
+
+
+def pesos_ph(predios: gpd.GeoDataFrame, huella: np.ndarray) -> np.ndarray:
+    """Peso de cada unidad dentro de su huella (suma 1 por huella).
+
+    ``participacion`` si todas las unidades de la huella la tienen (> 0); si no,
+    ``area_construida_m2``; si todo es cero, partes iguales.
+    """
+    def columna(nombre):
+        if nombre not in predios.columns:
+            return np.full(len(predios), np.nan)
+        return pd.to_numeric(predios[nombre], errors="coerce").to_numpy(dtype=float)
+
+    part, area = columna("participacion"), columna("area_construida_m2")
+    falta = ~(np.isfinite(part) & (part > 0))
+    usa_area = np.bincount(huella, weights=falta, minlength=huella.max() + 1)[huella] > 0
+    w = np.where(usa_area, np.where(np.isfinite(area) & (area > 0), area, 0.0), part)
+    total = np.bincount(huella, weights=w)[huella]
+    n = np.bincount(huella)[huella]
+    return np.where(total > 0, w / np.where(total > 0, total, 1.0), 1.0 / n)
+
+
+def _prorratear(matriz: gpd.GeoDataFrame, predios: gpd.GeoDataFrame, huella: np.ndarray):
+    """Reparte cada trozo de la matriz entre sus unidades (mayor resto, al centímetro)."""
+    unidades = pd.DataFrame(
+        {"huella": huella, "_pos": np.arange(len(predios)),
+         "codigo": predios["codigo"].astype(str).to_numpy(), "_w": pesos_ph(predios, huella)}
+    )
+    m = matriz.reset_index(drop=True)
+    m["_trozo"] = np.arange(len(m))
+    x = m.drop(columns="_cm").merge(unidades, on="huella", how="inner")
+    x["_cm_m"] = m["_cm"].to_numpy()[x["_trozo"].to_numpy()]
+    exacto = x["_cm_m"].to_numpy() * x["_w"].to_numpy()
+    base = np.floor(exacto + 1e-9).astype(np.int64)
+    x["_base"] = base
+    x["_resto"] = exacto - base
+    faltan = x["_cm_m"] - x.groupby("_trozo")["_base"].transform("sum")
+    rango = x.sort_values(["_trozo", "_resto", "_pos"], ascending=[True, False, True]) \
+        .groupby("_trozo").cumcount().reindex(x.index)
+    x["_cm"] = base + (rango.to_numpy() < faltan.to_numpy())
+    x["longitud_m"] = x["_cm"] / 100.0
+    x = x[x["_cm"] > 0].sort_values(["_pos", "via", "cuadra"], kind="stable")
+    cols = ["codigo", "via", "cuadra", "sector_barrido", "frecuencia_semanal", "longitud_m",
+            "geometry", "_pos", "_cm"]
+    return x[cols]
+
+
+def _problema(codigo, elemento, geom, mensaje, severidad="aviso") -> Problema:
+    p = shapely.point_on_surface(geom) if geom is not None and not shapely.is_empty(geom) else None
+    ubic = f"{p.x:.2f} {p.y:.2f}" if p is not None else ""
+    return Problema(codigo, severidad, "predios", str(elemento), mensaje, ubic)
+
+
+def _avisos_sin_frontis(frontis_h, exterior_h, claves, geoms, unidades, alcance):
+    avisos = []
+    for h in np.flatnonzero(frontis_h <= 0):
+        ph = f" (propiedad horizontal, {unidades[h]} unidades)" if unidades[h] > 1 else ""
+        if exterior_h[h] >= MIN_EXTERIOR_M:
+            avisos.append(_problema(
+                "FRONTIS_SIN_VIA", claves[h], geoms[h],
+                f"El predio{ph} tiene {exterior_h[h]:.1f} m de lindero exterior (no compartido "
+                f"con otros predios ni áreas verdes) pero ninguna vía de la capa 'vias' a su "
+                f"alcance (semiancho + tolerancia, hasta {alcance:.1f} m). Frontis = 0. Si da a "
+                "una calle, falta en la capa 'vias' o su ancho_m es menor que el real; si da a "
+                "terreno abierto o a un río, no requiere acción."))
+        else:
+            avisos.append(_problema(
+                "PREDIO_SIN_FRONTIS", claves[h], geoms[h],
+                f"Predio interior{ph}: todo su lindero es compartido con otros predios o áreas "
+                "verdes; frontis = 0. Verifique su acceso (servidumbre, pasaje) en campo."))
+    return avisos
+
+
+# --------------------------------------------------------------------------------------------
+# Anchos de vía estimados
+# --------------------------------------------------------------------------------------------
+
+
+def estimar_ancho_vias(
+    vias: gpd.GeoDataFrame,
+    predios: gpd.GeoDataFrame,
+    max_semiancho_m: float = 25.0,
+    solo_faltantes: bool = True,
+) -> gpd.GeoDataFrame:
+    """Estima ``ancho_m`` de cada vía a partir de los linderos de manzana que la bordean.
+
+    Para cada vía se toman los trozos de lindero exterior de los predios casi paralelos a
+    ella, a menos de ``max_semiancho_m`` de su eje y cuya proyección cae dentro del tramo;
+    cada trozo cuenta solo para su vía más cercana. Por cada lado de la vía se toma la mediana
+    (ponderada por longitud) de la distancia eje–lindero; el semiancho es la mayor de las dos
+    (si el eje no va por el centro, el lado cercano queda holgado) y
+    ``ancho_m = 2 × semiancho`` redondeado a 0,1 m.
+    Útil cuando la capa de vías no trae anchos (p. ej. ejes de OpenStreetMap).
+
+    Parameters
+    ----------
+    solo_faltantes : si es verdadero, solo rellena ``ancho_m`` vacío o ≤ 0.
+
+    Returns
+    -------
+    Copia de ``vias`` con ``ancho_m`` (m) completado donde se pudo estimar.
+    """
+    exigir_metrico(vias, "vias")
+    exigir_metrico(predios, "predios")
+    exigir_mismo_crs(predios, vias, "predios", "vias")
+    _, geoms, _ = huellas(predios)
+    piezas, _ = linderos_exteriores(geoms, None, 0.5)
+    vseg, vfila = segmentos(vias.geometry.to_numpy())
+    out = vias.copy()
+    if "ancho_m" not in out.columns:
+        out["ancho_m"] = np.nan
+    if len(piezas) == 0 or len(vseg) == 0:
+        return out
+    pi, vj = _pares_via(piezas, vseg, np.full(len(vseg), max_semiancho_m))
+    p, g = piezas[pi], vseg[vj]
+    mx, my = (p[:, 0] + p[:, 2]) / 2, (p[:, 1] + p[:, 3]) / 2
+    gux, guy = unitario(g)
+    pux, puy = unitario(p)
+    a = (mx - g[:, 0]) * gux + (my - g[:, 1]) * guy
+    d = np.abs((mx - g[:, 0]) * -guy + (my - g[:, 1]) * gux)
+    ok = ((np.abs(pux * gux + puy * guy) >= COS_PARALELO) & (a >= 0) & (a <= largo(g))
+          & (d <= max_semiancho_m))
+    lado_p = lado(mx, my, g)
+    pi, fila, d, lado_p = pi[ok], vfila[vj[ok]], d[ok], lado_p[ok]
+    _, pos = agrupar_min(pi, d)  # cada trozo, a su vía más cercana
+    pi, fila, d, lado_p = pi[pos], fila[pos], d[pos], lado_p[pos]
+    w = largo(piezas[pi])
+    # mediana ponderada por (vía, lado); el semiancho es el mayor de los dos lados (un eje
+    # que no va por el centro deja un lado más lejos; el otro queda holgado)
+    clave = fila * 2 + (lado_p > 0)
+    orden = np.lexsort((d, clave))
+    clave, d, w = clave[orden], d[orden], w[orden]
+    inicio = np.r_[True, clave[1:] != clave[:-1]]
+    grupo = np.cumsum(inicio) - 1
+    acum = np.cumsum(w)
+    base = (acum - w)[inicio][grupo]
+    total = np.bincount(grupo, weights=w)[grupo]
+    cand = np.flatnonzero((acum - base) >= total / 2)
+    _, pos = agrupar_min(grupo[cand], cand.astype(float))
+    filas = clave[cand[pos]] // 2
+    semi = np.zeros(len(vias))
+    np.maximum.at(semi, filas, d[cand[pos]])
+    filas = np.unique(filas)
+    semi = semi[filas]
+    estimado = np.full(len(vias), np.nan)
+    estimado[filas] = np.round(2 * semi, 1)
+    actual = pd.to_numeric(out["ancho_m"], errors="coerce").to_numpy(dtype=float)
+    falta = ~(np.isfinite(actual) & (actual > 0)) if solo_faltantes else np.ones(len(out), bool)
+    nuevo = np.where(falta & np.isfinite(estimado), estimado, actual)
+    log.info("ancho de vía estimado en %d de %d vías", int((falta & np.isfinite(estimado)).sum()),
+             len(vias))
+    out["ancho_m"] = nuevo
+    return out

@@ -1,0 +1,187 @@
+"""Asignación de zonas y sectores a cada predio (recolección, serenazgo, barrio).
+
+Regla única: **cada predio recibe exactamente una zona**, la que contiene la mayor parte de
+su área. Un predio completamente dentro de una zona se resuelve con ``contains`` (rápido);
+solo los que cruzan un límite pasan por la intersección de áreas. Así un predio apoyado en
+el límite entre dos zonas no queda sin zona (``within`` falla con el punto sobre el borde)
+ni duplicado (``intersects`` devuelve las dos). Con empate exacto gana la zona que aparece
+primero en su capa. Si la segunda zona se lleva más de ``umbral_division`` (10 %) del área,
+el predio se marca como dividido.
+
+Los trozos de frontis toman el sector de barrido que contiene su punto medio; si el punto
+cae justo en un límite, el sector que contiene más longitud del trozo (y con empate, el
+primero de la capa).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.capas import exigir_metrico
+from geo.errores import ErrorDatos, Problema
+
+log = logging.getLogger(__name__)
+
+UMBRAL_DIVISION = 0.10
+"""Fracción del área en la segunda zona a partir de la cual un predio se marca dividido."""
+
+# capa → (columna de la capa, columna de salida, marca si queda dividido)
+ASIGNACIONES: tuple[tuple[str, str, str, str], ...] = (
+    ("zonas_recoleccion", "zona", "zona_recoleccion", "zona_recoleccion_dividida"),
+    ("sectores_recoleccion", "sector", "sector_recoleccion", "sector_recoleccion_dividido"),
+    ("zonas_serenazgo", "zona", "zona_serenazgo", "zona_serenazgo_dividida"),
+    ("barrios", "barrio", "barrio", "barrio_dividido"),
+)
+
+
+def asignar_por_area(
+    geoms: np.ndarray, zonas: gpd.GeoDataFrame, umbral_division: float = UMBRAL_DIVISION
+) -> pd.DataFrame:
+    """Zona (posición en ``zonas``) de mayor área para cada geometría.
+
+    Parameters
+    ----------
+    geoms : polígonos de los predios (CRS métrico, el de ``zonas``).
+    zonas : polígonos de las zonas.
+    umbral_division : fracción del área en la segunda zona para marcar ``dividido``.
+
+    Returns
+    -------
+    DataFrame con ``pos`` (posición de la zona, -1 si ninguna), ``fraccion`` (del área del
+    predio en esa zona), ``fraccion_segunda`` y ``dividido``, una fila por geometría.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    n = len(geoms)
+    pos = np.full(n, -1, dtype=np.int64)
+    frac = np.zeros(n)
+    segunda = np.zeros(n)
+    zg = zonas.geometry.to_numpy()
+    if n == 0 or len(zg) == 0:
+        return pd.DataFrame({"pos": pos, "fraccion": frac, "fraccion_segunda": segunda,
+                             "dividido": np.zeros(n, dtype=bool)})
+    arbol_p = shapely.STRtree(geoms)
+    zi, pj = arbol_p.query(zg, predicate="contains")  # la zona se prepara una sola vez
+    veces = np.bincount(pj, minlength=n)
+    unico = veces[pj] == 1
+    pos[pj[unico]] = zi[unico]
+    frac[pj[unico]] = 1.0
+
+    resto = np.flatnonzero((veces != 1) & ~shapely.is_empty(geoms) & shapely.is_valid_input(geoms)
+                           & (shapely.area(geoms) > 0))
+    if len(resto):
+        arbol_z = shapely.STRtree(zg)
+        ri, zj = arbol_z.query(geoms[resto], predicate="intersects")
+        area = shapely.area(shapely.intersection(geoms[resto][ri], zg[zj]))
+        ok = area > 0
+        ri, zj, area = ri[ok], zj[ok], area[ok]
+        total = shapely.area(geoms[resto])[ri]
+        f = area / total
+        orden = np.lexsort((zj, -f, ri))
+        ri, zj, f = ri[orden], zj[orden], f[orden]
+        primero = np.ones(len(ri), dtype=bool)
+        primero[1:] = ri[1:] != ri[:-1]
+        pos[resto[ri[primero]]] = zj[primero]
+        frac[resto[ri[primero]]] = f[primero]
+        segundo = np.zeros(len(ri), dtype=bool)
+        segundo[1:] = primero[:-1] & ~primero[1:]
+        segunda[resto[ri[segundo]]] = f[segundo]
+    return pd.DataFrame({"pos": pos, "fraccion": frac, "fraccion_segunda": segunda,
+                         "dividido": segunda > umbral_division})
+
+
+def sector_de_tramos(lineas: np.ndarray, sectores: gpd.GeoDataFrame) -> np.ndarray:
+    """Posición en ``sectores`` del sector de cada tramo de línea (-1 si ninguno).
+
+    El sector que contiene el punto medio del tramo; en un límite, el que contiene más
+    longitud del tramo; con empate, el primero de la capa.
+    """
+    lineas = np.asarray(lineas, dtype=object)
+    out = np.full(len(lineas), -1, dtype=np.int64)
+    if len(lineas) == 0 or len(sectores) == 0:
+        return out
+    sg = sectores.geometry.to_numpy()
+    medio = shapely.line_interpolate_point(lineas, 0.5, normalized=True)
+    ti, sj = shapely.STRtree(sg).query(medio, predicate="intersects")
+    veces = np.bincount(ti, minlength=len(lineas))
+    largo = np.zeros(len(ti))
+    dudoso = veces[ti] > 1  # punto medio en un límite: se desempata por longitud
+    if dudoso.any():
+        largo[dudoso] = shapely.length(shapely.intersection(lineas[ti[dudoso]], sg[sj[dudoso]]))
+    orden = np.lexsort((sj, -largo, ti))
+    ti, sj = ti[orden], sj[orden]
+    primero = np.ones(len(ti), dtype=bool)
+    primero[1:] = ti[1:] != ti[:-1]
+    out[ti[primero]] = sj[primero]
+    return out
+
+
+def asignar_zonas(
+    geoms: np.ndarray,
+    capas: dict[str, gpd.GeoDataFrame],
+    barrio_declarado: pd.Series | None = None,
+    umbral_division: float = UMBRAL_DIVISION,
+) -> pd.DataFrame:
+    """Zona de recolección, sector de recolección, zona de serenazgo y barrio por geometría.
+
+    Parameters
+    ----------
+    geoms : polígonos (una fila por huella o por predio).
+    capas : capas del distrito; las ausentes dan ``None`` (barrio: el declarado).
+    barrio_declarado : barrio declarado, alineado con ``geoms`` (respaldo si no hay capa
+        ``barrios`` o el predio queda fuera de todos).
+
+    Returns
+    -------
+    DataFrame (índice 0..n-1) con ``zona_recoleccion``, ``sector_recoleccion``,
+    ``zona_serenazgo``, ``barrio``, ``flags`` (marcas separadas por ``;``) y, por cada
+    columna, ``_frac_<columna>``: fracción del área en la segunda zona.
+    """
+    n = len(geoms)
+    tabla = pd.DataFrame(index=range(n))
+    marcas = pd.Series([""] * n, dtype=object)
+    for capa, col_capa, col_salida, marca in ASIGNACIONES:
+        zonas = capas.get(capa)
+        if zonas is None or len(zonas) == 0:
+            tabla[col_salida] = None
+            continue
+        exigir_metrico(zonas, capa)
+        if col_capa not in zonas.columns:
+            raise ErrorDatos(f"La capa '{capa}' no tiene la columna '{col_capa}'.",
+                             "COLUMNA_FALTANTE")
+        r = asignar_por_area(geoms, zonas, umbral_division)
+        valores = zonas[col_capa].astype("string").astype(object).to_numpy()
+        p = r["pos"].to_numpy()
+        col = np.where(p >= 0, valores[np.maximum(p, 0)], None)
+        tabla[col_salida] = pd.Series(col, dtype=object).where(pd.notna(col), None)
+        div = r["dividido"].to_numpy()
+        marcas = marcas.where(~div, marcas + np.where(marcas == "", "", ";") + marca)
+        tabla[f"_frac_{col_salida}"] = r["fraccion_segunda"].to_numpy()
+    if barrio_declarado is not None:
+        decl = pd.Series(barrio_declarado.to_numpy(), dtype=object)
+        tabla["barrio"] = tabla["barrio"].where(tabla["barrio"].notna(), decl)
+        tabla["barrio"] = tabla["barrio"].where(tabla["barrio"].notna(), None)
+    tabla["flags"] = marcas
+    return tabla
+
+
+def avisos_divididos(tabla: pd.DataFrame, claves: np.ndarray, geoms: np.ndarray) -> list[Problema]:
+    """Un aviso por predio dividido entre dos zonas (``ZONA_DIVIDIDA``)."""
+    avisos = []
+    for _, _, col, marca in ASIGNACIONES:
+        frac = f"_frac_{col}"
+        if frac not in tabla.columns:
+            continue
+        for i in np.flatnonzero(tabla["flags"].str.contains(marca, regex=False).to_numpy()):
+            p = shapely.point_on_surface(geoms[i])
+            avisos.append(Problema(
+                "ZONA_DIVIDIDA", "aviso", "predios", str(claves[i]),
+                f"El predio cruza el límite de {col.replace('_', ' ')}: se asignó "
+                f"'{tabla.at[i, col]}' (mayor área) pero {tabla.at[i, frac]:.0%} de su área "
+                "está en otra. Revise el límite o el predio.",
+                f"{p.x:.2f} {p.y:.2f}"))
+    return avisos

@@ -1,0 +1,262 @@
+"""Frontis (Art. 12.1.1) sobre geometrías dibujadas a mano; respuestas calculadas aquí."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import LineString, box
+
+import geometrias as G
+from geo.config import CONFIG
+from geo.errores import ErrorCRS
+from geo.frontis import calcular_frontis, estimar_ancho_vias, semiancho_vias
+
+
+def por_codigo(predios, r):
+    return dict(zip(predios["codigo"], r.frontis_m))
+
+
+def trozos(r, codigo):
+    f = r.frentes[r.frentes["codigo"] == codigo]
+    return {(v, s): round(lg, 2) for v, s, lg in zip(f.via, f.sector_barrido, f.longitud_m)}
+
+
+def avisos(r, codigo_aviso):
+    return sorted(a.elemento for a in r.avisos if a.codigo == codigo_aviso)
+
+
+# --- manzana básica --------------------------------------------------------------------------
+
+
+def test_lote_medio_mide_su_ancho_exacto():
+    # Trampa (a): una franja de tolerancia alrededor de la calle atrapa 0,5 m de cada lindero
+    # lateral; el lote de 10 m debe dar 10,00 y no 11.
+    p, v = G.manzana_basica()
+    f = por_codigo(p, calcular_frontis(p, v))
+    assert f["M12"] == 10.00
+    assert f["M13"] == 10.00
+    assert f["M22"] == 10.00
+
+
+def test_lote_solo_con_laterales_abiertos_no_suma_sus_costados():
+    # Lote aislado (sin vecinos): sus laterales son lindero exterior pero solo tocan la calle
+    # con un extremo: no son frontis.
+    p = G.predios([box(10, 0, 20, 15)], ["A1"])
+    v = G.vias([("Jr. Sur", 1, [(-5, -5), (45, -5)])])
+    r = calcular_frontis(p, v)
+    assert r.frontis_m.iloc[0] == 10.00
+    assert r.exterior_m.iloc[0] == pytest.approx(10 + 15 + 10 + 15)
+
+
+def test_esquina_dos_trozos_sin_doble_conteo():
+    # Trampa (b): en el cruce los extremos redondos de dos franjas se solapan; cada trozo de
+    # la esquina va a una sola vía.
+    p, v = G.manzana_basica()
+    r = calcular_frontis(p, v)
+    assert por_codigo(p, r)["M11"] == 10.00 + 15.00
+    assert trozos(r, "M11") == {("Jr. Sur", None): 10.00, ("Jr. Oeste", None): 15.00}
+
+
+def test_esquina_en_dos_sectores_de_barrido():
+    p, v = G.manzana_basica()
+    r = calcular_frontis(p, v, sectores_barrido=G.sectores_diagonal())
+    # Frente sur: punto medio (5, 0), debajo de y = x → sector 1 (7 días);
+    # frente oeste: punto medio (0, 7.5), encima → sector 2 (3 días).
+    assert trozos(r, "M11") == {("Jr. Sur", "1"): 10.00, ("Jr. Oeste", "2"): 15.00}
+    f = r.frentes[r.frentes.codigo == "M11"].set_index("via")
+    assert f.loc["Jr. Sur", "frecuencia_semanal"] == 7
+    assert f.loc["Jr. Oeste", "frecuencia_semanal"] == 3
+    # Un solo sector por trozo aunque la esquina (0, 0) esté sobre el límite.
+    assert len(r.frentes[r.frentes.codigo == "M11"]) == 2
+
+
+def test_ochava_se_reparte_por_mitades():
+    # Trampa (c): ochava de catetos 3 m: 3·√2 m en diagonal, mitad a cada vía.
+    geoms, codigos = G.lotes_manzana()
+    geoms[0] = G.lote_ochava(3.0)
+    p = G.predios(geoms, codigos)
+    r = calcular_frontis(p, G.vias_manzana_basica())
+    media = 3 * math.sqrt(2) / 2
+    assert trozos(r, "M11") == {
+        ("Jr. Sur", None): round(7 + media, 2),
+        ("Jr. Oeste", None): round(12 + media, 2),
+    }
+    assert por_codigo(p, r)["M11"] == pytest.approx(round(7 + media, 2) + round(12 + media, 2))
+    # el vecino no cambia
+    assert por_codigo(p, r)["M12"] == 10.00
+
+
+def test_lote_interior_frontis_cero_y_aviso():
+    p, v = G.manzana_3x3()
+    r = calcular_frontis(p, v)
+    f = por_codigo(p, r)
+    assert f["C22"] == 0.0
+    assert avisos(r, "PREDIO_SIN_FRONTIS") == ["C22"]
+    assert f["C12"] == 10.00 and f["C11"] == 20.00
+    assert avisos(r, "FRONTIS_SIN_VIA") == []
+
+
+def test_astilla_de_0_3_m_hasta_la_calle_no_quita_frontis():
+    geoms, codigos = G.lotes_manzana()
+    geoms[1] = box(10, 0.3, 20, 15)  # S2 no llega al lindero de la calle por 0,3 m
+    p = G.predios(geoms, codigos)
+    f = por_codigo(p, calcular_frontis(p, G.vias_manzana_basica()))
+    assert f["M12"] == 10.00
+    assert f["M11"] == 25.00 and f["M13"] == 10.00
+
+
+def test_hueco_de_0_3_m_entre_vecinos_no_es_frontis():
+    # Entre S2 y S3 queda una rendija de 0,3 m: sus laterales siguen siendo compartidos.
+    geoms, codigos = G.lotes_manzana()
+    geoms[2] = box(20.3, 0, 30, 15)
+    p = G.predios(geoms, codigos)
+    f = por_codigo(p, calcular_frontis(p, G.vias_manzana_basica()))
+    assert f["M12"] == 10.00
+    assert f["M13"] == 9.70
+
+
+def test_tolerancia_configurable():
+    geoms, codigos = G.lotes_manzana()
+    geoms[1] = box(10, 0.8, 20, 15)  # 0,8 m: fuera con 0,5, dentro con 1,0
+    p = G.predios(geoms, codigos)
+    v = G.vias_manzana_basica()
+    assert por_codigo(p, calcular_frontis(p, v))["M12"] == 0.0
+    cfg = CONFIG.con(tolerancia_frontis_m=1.0)
+    assert por_codigo(p, calcular_frontis(p, v, config=cfg))["M12"] == 10.00
+
+
+def test_calle_curva_frontis_es_el_arco():
+    lote, eje, arco = G.lote_en_curva()
+    p = G.predios([lote], ["K1"])
+    v = G.vias([("Av. Curva", 1, eje)])
+    r = calcular_frontis(p, v)
+    assert r.frontis_m.iloc[0] == pytest.approx(arco, rel=0.01)
+    assert set(r.frentes.via) == {"Av. Curva"}
+
+
+def test_calle_diagonal():
+    # La manzana básica girada 30°: las longitudes no cambian.
+    p, v = G.manzana_basica()
+    c = G.punto(20, 15)
+    p = p.set_geometry(p.rotate(30, origin=c))
+    v = v.set_geometry(v.rotate(30, origin=c))
+    f = por_codigo(p, calcular_frontis(p, v))
+    assert f["M12"] == 10.00 and f["M11"] == 25.00 and f["M24"] == 25.00
+
+
+def test_calle_que_falta_en_la_capa_avisa():
+    p, v = G.manzana_basica()
+    v = v[v.nombre != "Jr. Sur"]  # los lotes S2 y S3 dan solo al Jr. Sur
+    r = calcular_frontis(p, v)
+    f = por_codigo(p, r)
+    assert f["M12"] == 0 and f["M13"] == 0
+    assert f["M11"] == 15.00
+    assert avisos(r, "FRONTIS_SIN_VIA") == ["M12", "M13"]
+    assert "vias" in next(a for a in r.avisos if a.codigo == "FRONTIS_SIN_VIA").mensaje
+
+
+def test_lindero_con_parque_no_es_frontis():
+    # Un parque pegado al fondo del lote (sin calle de por medio) no cuenta como lindero
+    # exterior: interior → PREDIO_SIN_FRONTIS, no FRONTIS_SIN_VIA.
+    p = G.predios([box(0, 0, 10, 10)], ["P1"])
+    parque = G.capa([box(-20, 10, 30, 40)], nombre=["Parque"], tipo=["parque"])
+    vecinos = G.predios([box(-10, 0, 0, 10), box(10, 0, 20, 10), box(0, -10, 10, 0)],
+                        ["V1", "V2", "V3"])
+    todos = gpd.GeoDataFrame(
+        gpd.pd.concat([p, vecinos], ignore_index=True), crs=G.CRS)
+    v = G.vias([("Jr. Lejos", 1, [(-50, -100), (50, -100)])])
+    r = calcular_frontis(todos, v, areas_verdes=parque)
+    assert avisos(r, "PREDIO_SIN_FRONTIS") == ["P1"]
+
+
+def test_cuadra_en_t_reparte_entre_dos_cuadras():
+    # Un lote de 20 m frente a una T: el eje del Jr. Sur se corta en x = 10 (cuadras 1 y 2).
+    p = G.predios([box(0, 0, 20, 15)], ["T1"])
+    v = G.vias([("Jr. Sur", 1, [(-30, -5), (10, -5)]), ("Jr. Sur", 2, [(10, -5), (50, -5)]),
+                ("Jr. Que Llega", 1, [(10, -5), (10, -60)])])
+    r = calcular_frontis(p, v)
+    f = r.frentes.set_index("cuadra")
+    assert r.frontis_m.iloc[0] == 20.00
+    assert f.loc[1, "longitud_m"] == pytest.approx(10, abs=1.0)  # corte a ±0,5 m (trozos 1 m)
+    assert f.loc[1, "longitud_m"] + f.loc[2, "longitud_m"] == pytest.approx(20.0)
+
+
+# --- propiedad horizontal --------------------------------------------------------------------
+
+
+def test_propiedad_horizontal_suma_exacta():
+    # Edificio de 10,01 m de frente con tres unidades de 1/3: 1001 cm / 3 = 333,67 →
+    # 334 + 334 + 333 (mayor resto).
+    huella = box(0, 0, 10.01, 15)
+    p = G.predios(
+        [huella] * 3, ["E-1", "E-2", "E-3"],
+        predio_matriz=["E"] * 3, participacion=[1 / 3] * 3,
+    )
+    v = G.vias([("Jr. Sur", 1, [(-5, -5), (45, -5)])])
+    r = calcular_frontis(p, v)
+    cm = np.round(r.frontis_m.to_numpy() * 100).astype(int)
+    assert cm.sum() == 1001
+    assert sorted(cm.tolist()) == [333, 334, 334]
+    assert r.frentes.longitud_m.round(2).tolist() == pytest.approx([3.34, 3.34, 3.33])
+    assert avisos(r, "PREDIO_SIN_FRONTIS") == []
+
+
+def test_propiedad_horizontal_en_esquina_por_area_construida():
+    # Sin participación: por área construida 50/30/20 sobre dos trozos de 10 y 15 m.
+    geoms, codigos = G.lotes_manzana()
+    p = G.predios(
+        [geoms[0]] * 3 + geoms[1:], ["U1", "U2", "U3"] + codigos[1:],
+        predio_matriz=["M11"] * 3 + [None] * 7,
+        area_construida_m2=[50.0, 30.0, 20.0] + [100.0] * 7,
+    )
+    r = calcular_frontis(p, G.vias_manzana_basica())
+    f = por_codigo(p, r)
+    assert (f["U1"], f["U2"], f["U3"]) == (12.50, 7.50, 5.00)
+    assert trozos(r, "U2") == {("Jr. Sur", None): 3.00, ("Jr. Oeste", None): 4.50}
+    assert f["M12"] == 10.00  # las unidades no se tapan entre sí ni al vecino
+
+
+# --- anchos y CRS ------------------------------------------------------------------------------
+
+
+def test_ancho_por_defecto_segun_tipo():
+    v = G.vias([("a", 1, [(0, 0), (1, 0)]), ("b", 1, [(0, 0), (1, 0)])])
+    v["ancho_m"] = [None, 14.0]
+    v["tipo"] = ["avenida", "pasaje"]
+    assert semiancho_vias(v).tolist() == [CONFIG.ancho_via_por_tipo_m["avenida"] / 2, 7.0]
+
+
+def test_avenida_sin_ancho_usa_el_de_su_tipo():
+    # Avenida de 20 m (defecto) con el lindero a 10 m del eje.
+    p = G.predios([box(0, 0, 10, 15)], ["A"])
+    v = G.capa([LineString([(-20, -10), (40, -10)])], nombre=["Av. Uno"], tipo=["avenida"])
+    assert calcular_frontis(p, v).frontis_m.iloc[0] == 10.00
+
+
+def test_estimar_ancho_vias():
+    p, v = G.manzana_basica()
+    v["ancho_m"] = None
+    est = estimar_ancho_vias(v, p)
+    assert est["ancho_m"].tolist() == pytest.approx([10.0] * 4, abs=0.05)
+
+
+def test_rechaza_crs_geografico():
+    p, v = G.manzana_basica()
+    with pytest.raises(ErrorCRS, match="geográficas"):
+        calcular_frontis(p.to_crs("EPSG:4326"), v)
+
+
+def test_rechaza_crs_distintos():
+    p, v = G.manzana_basica()
+    with pytest.raises(ErrorCRS, match="CRS distintos"):
+        calcular_frontis(p, v.to_crs("EPSG:32717"))
+
+
+def test_no_modifica_la_entrada():
+    p, v = G.manzana_basica()
+    antes = p.copy()
+    calcular_frontis(p, v)
+    assert p.equals(antes)
