@@ -25,7 +25,18 @@ ejemplo: instalar
 	$(BIN)/catastro generar-ejemplo --salida $(CAPAS) --informe
 
 demo: instalar $(CAPAS)
+	@mkdir -p $(SALIDAS)
+	@echo "== 1. Validación de las capas"
 	$(BIN)/catastro validar $(CAPAS)
+	@echo "== 2. Derivaciones: frontis, parques, zonas, micro-rutas"
+	$(BIN)/catastro derivar $(CAPAS) --salida $(SALIDAS)/derivados.gpkg
+	@echo "== 3. Verificación de la Ordenanza 466-2019 contra sus propios cuadros"
+	$(BIN)/catastro verificar-ordenanza > $(SALIDAS)/verificacion-ordenanza.txt && tail -n 6 $(SALIDAS)/verificacion-ordenanza.txt
+	@echo "   Reporte completo: $(SALIDAS)/verificacion-ordenanza.txt"
+	@echo "== 4. Arbitrios por predio desde el catastro"
+	$(BIN)/catastro tarifas $(CAPAS) --salida $(SALIDAS)/tarifas
+	@echo ""
+	@echo "Listo. Derivados: $(SALIDAS)/derivados.gpkg · Arbitrios: $(SALIDAS)/tarifas/arbitrios_predios.csv · Informe técnico: $(SALIDAS)/tarifas/informe.html"
 
 test: instalar
 	$(BIN)/python -m pytest -q

@@ -282,10 +282,14 @@ def _orden_derivar(args) -> int:
         avanzar(f"Escribiendo {salida}…")
         escribir_derivados(derivados, salida)
     _escribir(derivados.resumen())
-    for aviso in derivados.avisos[:50]:
-        _escribir("  " + aviso.como_texto())
-    if len(derivados.avisos) > 50:
-        _escribir(f"  … y {len(derivados.avisos) - 50:,} avisos más (capa 'predios', columna flags).")
+    if derivados.avisos:
+        ruta_avisos = salida.with_name(salida.stem + "_avisos.csv")
+        _escribir_avisos(derivados.avisos, ruta_avisos)
+        for aviso in derivados.avisos[:20]:
+            _escribir("  " + aviso.como_texto())
+        if len(derivados.avisos) > 20:
+            _escribir(f"  … y {len(derivados.avisos) - 20:,} avisos más.")
+        _escribir(f"Lista completa de avisos: {ruta_avisos}")
     if args.fiscalizacion:
         tabla = derivados.fiscalizacion()
         _escribir("")
@@ -294,6 +298,17 @@ def _orden_derivar(args) -> int:
         _escribir(tabla.to_string(index=False) if len(tabla) else "  (ninguno)")
     _escribir(f"\nDerivados escritos en {salida} (capas predios, frentes, microrutas).")
     return SALIDA_OK
+
+
+def _escribir_avisos(avisos, ruta: Path) -> None:
+    """Avisos a CSV (se abre en Excel/QGIS), de forma atómica."""
+    import pandas as pd
+
+    from geo.capas import archivo_atomico
+
+    with archivo_atomico(ruta) as tmp:
+        pd.DataFrame([a.como_dict() for a in avisos]).to_csv(tmp, index=False,
+                                                             encoding="utf-8-sig")
 
 
 def _orden_verificar_ordenanza(args) -> int:
@@ -356,7 +371,8 @@ _ORDENES = {
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.detalle else logging.WARNING,
+    # Lo que la persona debe saber lo imprime cada orden; el registro es para diagnóstico (-v).
+    logging.basicConfig(level=logging.INFO if args.detalle else logging.ERROR,
                         format="%(levelname)s %(name)s: %(message)s")
     if not args.orden:
         parser.print_help()

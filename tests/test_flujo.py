@@ -1,0 +1,129 @@
+"""Extremo a extremo por la CLI: capas → derivar → tarifas → liquidación, con cifras a mano.
+
+El almacén mínimo (conftest) es una manzana de 4 lotes de 10 × 20 m entre dos vías de 10 m de
+ancho (ejes en y = 25 e y = −5, linderos en y = 20 e y = 0): cada lote tiene 10 m de frontis a
+cada vía = 20 m; los lados este y oeste de la manzana dan a campo abierto (sin vía). Todo está
+en la zona A, el sector de barrido 1 (6 días) y la zona urbana. Con la Ordenanza 466-2019:
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import ROUND_HALF_UP, Decimal as D
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from conftest import capas_minimas, escribir
+
+
+def _c(x: D) -> D:
+    return x.quantize(D("0.01"), rounding=ROUND_HALF_UP)
+
+
+@pytest.fixture
+def salidas(almacen, correr, tmp_path):
+    rc, out, err = correr("tarifas", almacen, "--salida", tmp_path / "t")
+    assert rc == 0, out + err
+    tabla = pd.read_csv(tmp_path / "t" / "arbitrios_predios.csv", dtype={"codigo": str})
+    resumen = json.loads((tmp_path / "t" / "resumen.json").read_text())
+    return tabla.set_index("codigo"), resumen, out
+
+
+def test_derivar_frontis_de_la_manzana(almacen, correr, tmp_path):
+    rc, out, err = correr("derivar", almacen, "--salida", tmp_path / "d.gpkg")
+    assert rc == 0, out + err
+    predios = gpd.read_file(tmp_path / "d.gpkg", layer="predios")
+    frentes = gpd.read_file(tmp_path / "d.gpkg", layer="frentes")
+    assert predios["frontis_m"].tolist() == pytest.approx([20.0] * 4, abs=0.005)
+    # dos trozos por lote, uno por vía, de 10 m cada uno
+    por_via = frentes.groupby(["codigo", "via"])["longitud_m"].sum()
+    assert len(por_via) == 8
+    assert por_via.tolist() == pytest.approx([10.0] * 8, abs=0.005)
+    assert set(predios["sector_barrido"]) == {"1"}
+    assert set(predios["zona_recoleccion"]) == {"A"}
+    assert "Derivados escritos" in out
+
+
+def test_barrido_a_mano(salidas):
+    tabla, resumen, _ = salidas
+    # Todo el costo de barrido va al sector 1 (el único con frontis): 4 lotes × 20 m = 80 ml.
+    costo = D("261895.56")
+    mensual_ml = costo / D(80) / 12
+    cuota = _c(20 * mensual_ml)
+    assert cuota == D("5456.16")
+    assert D(str(tabla.loc["190301-01-001-001", "barrido_mensual"])) == cuota
+    # educación estatal: 50 % (Art. 8.1)
+    assert D(str(tabla.loc["190301-01-001-003", "barrido_mensual"])) == _c(10 * mensual_ml)
+
+
+def test_recoleccion_a_mano(salidas):
+    tabla, _, _ = salidas
+    # Cuadro 19: la zona A se lleva 9.908 / (9.908 + 2.046) del costo; la B no tiene predios.
+    zona_a = D("690256.88") * D("9.908") / (D("9.908") + D("2.046"))
+    # Cuadro 20: kg/predio/día × predios. Uso 1: 2 × 3.030; uso 2: 1 × 4.594. El terreno sin
+    # construir (uso 7) es inafecto (Art. 7.4).
+    kg1, kg2 = 2 * D("3.030"), D("4.594")
+    costo_uso1 = zona_a * kg1 / (kg1 + kg2)
+    costo_uso2 = zona_a * kg2 / (kg1 + kg2)
+    tasa1 = costo_uso1 / (D(120) + D(90)) / 12  # S/ por m² al mes
+    tasa2 = costo_uso2 / D(300) / 12
+    assert D(str(tabla.loc["190301-01-001-001", "recoleccion_mensual"])) == _c(120 * tasa1)
+    assert D(str(tabla.loc["190301-01-001-002", "recoleccion_mensual"])) == _c(300 * tasa2)
+    assert D(str(tabla.loc["190301-01-001-003", "recoleccion_mensual"])) == _c(90 * tasa1 / 2)
+    assert tabla.loc["190301-01-001-004", "recoleccion_mensual"] == 0
+
+
+def test_serenazgo_y_parques_a_mano(salidas):
+    tabla, _, _ = salidas
+    # Cuadro 47: incidencias por uso sobre el total de 1,614; la cuota es costo del uso / predios.
+    costo = D("684906.00")
+    res = costo * 894 / 1614 / 2 / 12  # dos predios residenciales
+    com = costo * 476 / 1614 / 1 / 12
+    ter = costo * 76 / 1614 / 1 / 12
+    assert D(str(tabla.loc["190301-01-001-001", "serenazgo_mensual"])) == _c(res)
+    assert D(str(tabla.loc["190301-01-001-002", "serenazgo_mensual"])) == _c(com)
+    assert D(str(tabla.loc["190301-01-001-004", "serenazgo_mensual"])) == _c(ter)
+    # Parques: los tres predios afectos dan frente a la Plaza Mayor por la misma cuadra (A);
+    # con una sola categoría, cada uno paga un tercio del costo.
+    assert set(tabla["categoria_parques"]) == {"A"}
+    parque = D("252283.39") / 3 / 12
+    assert D(str(tabla.loc["190301-01-001-001", "parques_mensual"])) == _c(parque)
+    assert tabla.loc["190301-01-001-004", "parques_mensual"] == 0  # terreno sin construir
+
+
+def test_conciliacion_al_centimo(salidas):
+    _, resumen, out = salidas
+    for servicio, c in resumen["servicios"].items():
+        costo = D(c["costo_distribuido"])
+        suma = D(c["cobrado_anual"]) + D(c["exonerado_anual"]) + D(c["residuo_redondeo"])
+        assert suma == costo, servicio
+        assert D(c["costo_distribuido"]) + D(c["costo_sin_distribuir"]) == D(c["costo"])
+    # el costo de la zona B, sin predios, se informa en vez de cargarse a la zona A
+    assert D(resumen["servicios"]["recoleccion"]["costo_sin_distribuir"]) == _c(
+        D("690256.88") * D("2.046") / (D("9.908") + D("2.046")))
+
+
+def test_liquidacion_de_un_predio(almacen, correr):
+    rc, out, err = correr("liquidacion", "190301-01-001-001", "--capas", almacen)
+    assert rc == 0, err
+    assert "190301-01-001-001" in out and "5,456.16" in out.replace("5456.16", "5,456.16")
+    rc, out, err = correr("liquidacion", "NO-EXISTE", "--capas", almacen)
+    assert rc == 1 and "NO-EXISTE" in err and "Traceback" not in err
+
+
+def test_tarifas_con_capas_rotas_no_escribe_nada(tmp_path, correr):
+    capas = capas_minimas()
+    capas["predios"] = capas["predios"].drop(columns="uso")
+    ruta = escribir(capas, tmp_path / "roto.gpkg")
+    rc, out, err = correr("tarifas", ruta, "--salida", tmp_path / "t")
+    assert rc == 1 and "uso" in err and "Traceback" not in err
+    assert not (tmp_path / "t").exists()
+
+
+def test_personales_fuera_de_las_salidas_publicadas(salidas, tmp_path):
+    for archivo in (tmp_path / "t").rglob("*"):
+        if archivo.suffix in (".csv", ".json", ".html"):
+            texto = archivo.read_text(encoding="utf-8-sig")
+            assert "Núñez" not in texto and "Müller" not in texto, archivo
