@@ -321,30 +321,20 @@ def _orden_verificar_ordenanza(args) -> int:
 
 
 def _orden_tarifas(args) -> int:
-    from geo.tarifas import escribir_salidas
     from geo.flujo import tarifas_almacen
+    from geo.tarifas import escribir_salidas, formatear_conciliacion
 
     with _progreso("Derivando y calculando arbitrios…") as avanzar:
         _, derivados, resultado = tarifas_almacen(args.capas, args.ordenanza, args.distancia)
         avanzar(f"Escribiendo {args.salida}…")
         archivos = escribir_salidas(resultado, args.salida)
-    _escribir(_texto_conciliacion(resultado))
+    _escribir(formatear_conciliacion(resultado))
     for aviso in resultado.avisos:
         _escribir("  Aviso: " + aviso)
     _escribir(f"\nSalidas en {args.salida}:")
     for archivo in archivos:
         _escribir(f"  {archivo}")
     return SALIDA_OK
-
-
-def _texto_conciliacion(resultado) -> str:
-    lineas = ["Conciliación por servicio (S/ anuales): costo = cobrado + exonerado + residuo "
-              "+ sin distribuir"]
-    for servicio, c in resultado.conciliacion.items():
-        partes = ", ".join(f"{k} {v:,.2f}" if hasattr(v, "quantize") or isinstance(v, float)
-                           else f"{k} {v}" for k, v in c.items())
-        lineas.append(f"  {servicio:<12} {partes}")
-    return "\n".join(lineas)
 
 
 def _orden_liquidacion(args) -> int:

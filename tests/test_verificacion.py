@@ -180,3 +180,57 @@ def test_una_tasa_alterada_da_codigo_1():
     d["parques"]["categorias"][0]["indice_disfrute"] = D("1.40")
     v2 = verificar_ordenanza(validar_datos(d, "x"))
     assert v2.codigo_salida == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# cifras de referencia que la ordenanza no calcula con su propia fórmula
+# ---------------------------------------------------------------------------------------------
+
+def test_cuadro_12_proyectado_con_el_exonerado_truncado(v):
+    # a mano: tasa anual = 261,895.56 / 31,105.60; exonerado = Σ frontis × tasa × % (Cuadro 11)
+    tasa = D("261895.56") / D("31105.60")
+    bases = [(D("1581.07"), 100), (D("18.90"), 100), (D("51.00"), 100), (D("373.86"), 50),
+             (D("251.79"), 50), (D("13.80"), 20), (D("20.20"), 20), (D("205.20"), 20)]
+    exonerado = sum(b * tasa * p / 100 for b, p in bases)
+    assert D("16937.08") < exonerado < D("16937.09")  # 16,937.0877: redondeado .09, truncado .08
+    assert D("261895.56") - D("16937.08") == D("244958.48")
+    c = _cifra(v, "Cuadro 12", "Ingreso anual proyectado", publicado="244958.48")
+    assert c.ok and "trunc" in c.calculo
+    assert _hay(v, "Cuadro 12", "(f) = (d) − (e)", "244,958.47", "244,958.48")
+
+
+def test_cuadro_33_total_con_el_monto_mensual_de_la_fila_b(v):
+    c = _cifra(v, "Cuadro 33", "Total exonerar anual", publicado="2448.67")
+    assert c.ok and "50.92" in c.calculo
+    # la suma impresa de la columna es 2,448.68; sin redondear, 2,448.6654…
+    assert D("2448.66") < c.recalculado < D("2448.67")
+    assert _hay(v, "Cuadro 33", "2,448.67", "50.92", "611.08", "3,008.82")
+
+
+def test_cuadro_34_exonerado_y_proyectado(v):
+    assert _cifra(v, "Cuadro 34", "categoría B: exonerado", publicado="531.06").ok
+    assert _cifra(v, "Cuadro 34", "Total exonerado", publicado="2448.67").ok
+    c = _cifra(v, "Cuadro 34", "Total ingreso proyectado", publicado="249834.73")
+    assert c.ok and "columna (f)" in c.calculo
+    assert D("34257.96") + D("49752.20") + D("79686.32") + D("86138.25") == D("249834.73")
+    assert _hay(v, "Cuadro 34", "249,834.72", "249,834.73")
+    assert _hay(v, "Cuadro 34", "categoría B", "1,091.22")
+
+
+def test_cuadro_48_total_no_reproducible_y_proyectado(v):
+    # la columna publicada suma 35,857.40: el 35,857.41 no sale de ninguna cifra publicada
+    filas = ["2649.66", "321.17", "246.80", "61.70", "1048.92", "31268.58", "260.57"]
+    assert sum(D(x) for x in filas) == D("35857.40")
+    c = _cifra(v, "Cuadro 48", "Total exonerar anual", publicado="35857.41")
+    assert not c.ok and c.recalculado == D("35857.40")
+    assert _hay(v, "Cuadro 48", "35,857.41", "35,857.40")
+    p = _cifra(v, "Cuadro 48", "Ingreso anual proyectado", publicado="649048.59")
+    assert p.ok and "684,906.00 − 35,857.41" in p.calculo
+
+
+def test_resumen_de_la_verificacion(v):
+    r = v.resumen()
+    assert r["tasas"] == r["tasas_ok"] == 131
+    assert r["cifras_distintas"] == 56 and r["inconsistencias"] == 90
+    texto = formatear_verificacion(v, "texto")
+    assert "↳ (d) − (e) con (e) sin redondear truncado al céntimo" in texto

@@ -4,12 +4,12 @@ Funciones públicas (la CLI las usa):
 
 * :func:`verificar_ordenanza` y :func:`formatear_verificacion` — recalcula cada cuadro del Anexo
   con los agregados publicados y lista las inconsistencias del texto.
-* :func:`calcular_tarifas`, :func:`escribir_salidas` y :func:`liquidacion` — arbitrios por predio
-  a partir del catastro.
+* :func:`calcular_tarifas`, :func:`escribir_salidas`, :func:`formatear_conciliacion` y
+  :func:`liquidacion` — arbitrios por predio a partir del catastro.
 """
 
 from geo.tarifas.motor import ResultadoTarifas, calcular_tarifas, liquidacion
-from geo.tarifas.salidas import escribir_salidas
+from geo.tarifas.salidas import escribir_salidas, formatear_conciliacion
 from geo.tarifas.verificacion import Verificacion, formatear_verificacion, verificar_ordenanza
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "Verificacion",
     "calcular_tarifas",
     "escribir_salidas",
+    "formatear_conciliacion",
     "formatear_verificacion",
     "liquidacion",
     "verificar_ordenanza",

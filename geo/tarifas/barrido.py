@@ -45,7 +45,8 @@ def distribuir(costo_total: Decimal, sectores: Iterable[Mapping], meses: int = 1
         "porcentaje": sum((f["porcentaje"] for f in filas), CERO),
         "costo_relativo": sum((f["costo_relativo"] for f in filas), CERO),
     }
-    return Cuadro("10", "Cálculo de la tasa de barrido de calles", COLUMNAS, filas, totales)
+    return Cuadro("10", "Cálculo de la tasa de barrido de calles", COLUMNAS, filas, totales,
+                  servicio="barrido")
 
 
 COLUMNAS = [

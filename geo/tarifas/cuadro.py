@@ -26,6 +26,7 @@ class Cuadro:
     filas: list[dict]
     totales: dict = field(default_factory=dict)
     nota: str = ""
+    servicio: str = ""  # barrido | recoleccion | parques | serenazgo (agrupa el informe)
 
     def como_dataframe(self, redondeado: bool = True) -> pd.DataFrame:
         filas = list(self.filas)
@@ -43,6 +44,12 @@ class Cuadro:
                 fila[c.titulo] = v
             datos.append(fila)
         return pd.DataFrame(datos, columns=[c.titulo for c in self.columnas])
+
+    @property
+    def archivo(self) -> str:
+        """Nombre del CSV: ``cuadro_05.csv``, ``cuadro_22.csv`` (``cuadro_20C.csv`` si lleva letra)."""
+        n = self.numero
+        return f"cuadro_{int(n):02d}.csv" if n.isdigit() else f"cuadro_{n.zfill(3)}.csv"
 
     @property
     def linea_formulas(self) -> str:

@@ -8,7 +8,7 @@ o al liquidar el monto final de cada predio.
 from __future__ import annotations
 
 import decimal
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 import numpy as np
 
@@ -55,6 +55,12 @@ def redondear(x: Decimal, decimales: int = 2) -> Decimal:
     if x.is_finite() and x.as_tuple().exponent < -30:
         x = x.quantize(_RUIDO, rounding=ROUND_HALF_UP, context=CONTEXTO)
     return x.quantize(Decimal(1).scaleb(-decimales), rounding=ROUND_HALF_UP, context=CONTEXTO)
+
+
+def truncar(x: Decimal, decimales: int = 2) -> Decimal:
+    """Trunca (hacia cero) a ``decimales``: 16,937.0877 → 16,937.08. Solo para reproducir cifras
+    publicadas que se calcularon así; el motor siempre redondea HALF-UP."""
+    return dec(x).quantize(Decimal(1).scaleb(-decimales), rounding=ROUND_DOWN, context=CONTEXTO)
 
 
 def decimales_de(x) -> int:

@@ -8,12 +8,14 @@ Cómo se calcula (y por qué cuadra al céntimo)
    catastro (costos, frecuencias, t/día por zona, kg/predio/día, índices, incidencias) vienen de
    la ordenanza.
 2. El motor de cada servicio da las tasas **sin redondear** (Decimal de 50 dígitos).
-3. El arbitrio anual de cada predio = su medida (ml de frontis, m² construidos o 1 predio) × la
-   tasa sin redondear. Así, la suma de los arbitrios de todos los predios afectos es exactamente el
+3. El importe anual de cada predio = su medida (ml de frontis, m² construidos o 1 predio) × la
+   tasa sin redondear. Así, la suma de los importes exactos de todos los predios afectos es el
    costo distribuido: Σ_predio medida × costo_grupo / Σ medida_grupo = costo_grupo.
-4. La exoneración (Art. 7–8) se resta del arbitrio de cada predio y se informa; no se reparte.
-5. Solo al final se redondea HALF-UP a céntimos; la diferencia entre el costo distribuido y la
-   suma de montos redondeados es el **residuo de redondeo**, que se informa por servicio.
+4. Cada importe (anual y mensual) se redondea HALF-UP al céntimo **una sola vez**; la exoneración
+   (Art. 7–8) es el porcentaje del importe redondeado (HALF-UP) y lo cobrado, la resta. Así cada
+   línea de la liquidación se rehace a mano. Lo exonerado se informa; no se reparte.
+5. El **residuo de redondeo** se mide predio a predio (importe exacto − importe redondeado) y se
+   comprueba que cobrado + exonerado + residuo = costo distribuido al céntimo (``cuadra``).
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ import numpy as np
 import pandas as pd
 
 from geo.errores import ErrorDatos
-from geo.esquema import USOS
+from geo.esquema import CONDICIONES, USOS
 from geo.ordenanza import NOMBRES_SERVICIO, SERVICIOS, Ordenanza
+from geo.tarifas import anexo
 from geo.tarifas import barrido as m_barrido
 from geo.tarifas import parques as m_parques
 from geo.tarifas import recoleccion as m_recoleccion
@@ -129,9 +132,22 @@ def _en_ambito(o: Ordenanza, servicio: str, P: pd.DataFrame) -> pd.Series:
     return m & ~no_afecto(o, P, servicio)
 
 
+def numeros_recoleccion(zonas: list[str]) -> dict[str, dict[str, str]]:
+    """Número de cuadro de cada zona: generación, tasas e ingresos (y el de exonerados).
+
+    Con una o dos zonas, la numeración de la Ordenanza 466-2019 (A: 20, 22, 25; B: 21, 23, 26;
+    exonerados 24). Con más zonas los números llevan la letra de la zona (``20C``) para no pisar
+    los cuadros de parques (27 en adelante).
+    """
+    if len(zonas) <= 2:
+        return {z: {"generacion": str(20 + i), "tasas": str(22 + i), "ingresos": str(25 + i)}
+                for i, z in enumerate(zonas)}
+    return {z: {"generacion": f"20{z}", "tasas": f"22{z}", "ingresos": f"25{z}"} for z in zonas}
+
+
 @con_contexto
-def calcular_tarifas(predios: pd.DataFrame, frentes: pd.DataFrame, ordenanza: Ordenanza
-                     ) -> ResultadoTarifas:
+def calcular_tarifas(predios: pd.DataFrame, frentes: pd.DataFrame, ordenanza: Ordenanza,
+                     microrutas: pd.DataFrame | None = None) -> ResultadoTarifas:
     """Arbitrios de cada predio a partir del catastro.
 
     Parameters
@@ -145,13 +161,18 @@ def calcular_tarifas(predios: pd.DataFrame, frentes: pd.DataFrame, ordenanza: Or
         parte prorrateada); ``codigo``, ``via``, ``cuadra``, ``sector_barrido``,
         ``frecuencia_semanal``, ``longitud_m`` (metros).
     ordenanza : la ordenanza cargada.
+    microrutas : opcional; una fila por vía y cuadra barrida con ``sector``, ``via``, ``cuadra``,
+        ``longitud_ml``, ``frecuencia_semanal`` y ``ml_semanal`` (``derivados.microrutas``). Si
+        se da, sale el Cuadro 05; no cambia ningún monto.
 
     Returns
     -------
     ResultadoTarifas
-        Los montos por predio usan las tasas SIN redondear, de modo que la suma de arbitrios más
-        exoneraciones reproduce el costo distribuido; el redondeo HALF-UP a céntimos se aplica al
-        final y su residuo se informa en ``conciliacion``.
+        El importe de cada predio (medida × tasa SIN redondear) se redondea HALF-UP al céntimo una
+        sola vez; la exoneración es el porcentaje de ese importe (redondeado) y lo cobrado, la
+        diferencia. Así cada liquidación se rehace a mano y la suma de importes difiere del
+        costo distribuido solo por el residuo de redondeo, que se informa en ``conciliacion``.
+        Cuadros producidos: 05 (si hay ``microrutas``), 09–12, 19–26, 31–34, 47 y 48.
     """
     _validar_entrada(predios, frentes)
     o = ordenanza
@@ -216,9 +237,13 @@ def calcular_tarifas(predios: pd.DataFrame, frentes: pd.DataFrame, ordenanza: Or
     por_predio = F_b.groupby("codigo")["barrido_anual"].agg(lambda s: sum(s, CERO))
     bruto["barrido"] = pd.Series([por_predio.get(c, CERO) for c in P.index], index=P.index,
                                  dtype=object)
+    frontis_b = F_b.groupby("codigo")["longitud_dec"].agg(lambda s: sum(s, CERO))
+    sectores_b = F_b.groupby("codigo")["sector_barrido"].agg(
+        lambda s: ", ".join(sorted(set(s), key=lambda x: (len(x), x))))
     if sin_sector.any():
         avisos.append(f"{int(sin_sector.sum())} frentes fuera de los sectores de barrido "
                       "(no pagan barrido)")
+    log.info("barrido: %d sectores, %d frentes afectos", len(sectores), len(F_b))
     no_asignado_b = CERO if c10 else o.barrido.costo.total
 
     # ---------------- recolección: zona (t/día) → uso (kg) → m²
@@ -235,8 +260,9 @@ def calcular_tarifas(predios: pd.DataFrame, frentes: pd.DataFrame, ordenanza: Or
     c19 = m_recoleccion.distribuir_zonas(o.recoleccion.costo.total, filas_z)
     cuadros["19"] = c19
     t_r: dict[tuple[str, int], tuple[Decimal, Decimal]] = {}
+    usos_zona: dict[str, Cuadro] = {}
     no_asignado_r = CERO
-    for i, fz in enumerate(c19.filas):
+    for fz in c19.filas:
         z = fz["zona"]
         Pz = Pr[Pr["zona_recoleccion"] == z]
         kg = o.recoleccion.generacion_kg_predio_dia.get(z, {})
@@ -252,8 +278,7 @@ def calcular_tarifas(predios: pd.DataFrame, frentes: pd.DataFrame, ordenanza: Or
                               f"({redondear(fz['costo_relativo'])}) queda sin distribuir")
             continue
         cu = m_recoleccion.distribuir_usos(fz["costo_relativo"], entrada, o.meses, z)
-        cu.numero = str(20 + i)
-        cuadros[cu.numero] = cu
+        usos_zona[z] = cu
         for f in cu.filas:
             t_r[(z, f["uso"])] = (f["tasa_anual_m2"], f["tasa_mensual_m2"])
             if f["costo_relativo"] > 0 and f["area_m2"] == 0:
@@ -264,6 +289,7 @@ def calcular_tarifas(predios: pd.DataFrame, frentes: pd.DataFrame, ordenanza: Or
         [mul(area[c], t_r.get((P.at[c, "zona_recoleccion"], P.at[c, "uso"]), (CERO,))[0])
          if amb_r[c] else CERO for c in P.index], index=P.index, dtype=object)
     tasas["recoleccion"] = t_r
+    log.info("recolección: %d predios afectos en %d zonas", int(amb_r.sum()), len(usos_zona))
 
     # ---------------- parques: categoría × índice
     amb_p = _en_ambito(o, "parques", P)
@@ -316,13 +342,17 @@ def calcular_tarifas(predios: pd.DataFrame, frentes: pd.DataFrame, ordenanza: Or
                                     for c in P.index], index=P.index, dtype=object)
     tasas["serenazgo"] = t_s
 
-    # ---------------- exoneraciones, redondeo y conciliación
+    # ---------------- liquidación por predio: importe, exoneración y conciliación
     no_asignado = {"barrido": no_asignado_b, "recoleccion": no_asignado_r,
                    "parques": no_asignado_p, "serenazgo": no_asignado_s}
     R = P[["codigo", "uso", "condicion", "zona_recoleccion", "sector_barrido",
            "categoria_parques", "frontis_m", "area_construida_m2", "predio_matriz",
            "participacion"]].copy()
     R["zona_serenazgo"] = zona_s
+    R["frontis_barrido_m"] = pd.Series([frontis_b.get(c, CERO) for c in P.index],
+                                       index=P.index, dtype=object)
+    R["sectores_barrido"] = pd.Series([sectores_b.get(c, "") for c in P.index], index=P.index,
+                                      dtype=object)
     conciliacion = {}
     total_m = pd.Series([CERO] * len(R), index=R.index, dtype=object)
     total_a = total_m.copy()
@@ -330,20 +360,30 @@ def calcular_tarifas(predios: pd.DataFrame, frentes: pd.DataFrame, ordenanza: Or
     for s in SERVICIOS:
         b = bruto[s]
         pct = porcentaje_exonerado(o, R["condicion"], s)
-        ex = pd.Series([mul(x, p) / 100 for x, p in zip(b, pct)], index=R.index, dtype=object)
-        neto = pd.Series([x - e for x, e in zip(b, ex)], index=R.index, dtype=object)
+        # un solo redondeo por importe; la exoneración es el % del importe ya redondeado
+        imp_a = b.map(redondear)
+        imp_m = b.map(lambda x: redondear(div(x, o.meses)))
+        ex_a = pd.Series([redondear(mul(x, p) / 100) for x, p in zip(imp_a, pct)],
+                         index=R.index, dtype=object)
+        ex_m = pd.Series([redondear(mul(x, p) / 100) for x, p in zip(imp_m, pct)],
+                         index=R.index, dtype=object)
         R[f"{s}_anual_bruto"] = b
+        R[f"{s}_importe_anual"] = imp_a
+        R[f"{s}_importe_mensual"] = imp_m
         R[f"{s}_porcentaje_exonerado"] = pct
-        R[f"{s}_exonerado_anual"] = ex.map(redondear)
-        R[f"{s}_exonerado_mensual"] = ex.map(lambda x: redondear(div(x, o.meses)))
-        R[f"{s}_anual"] = neto.map(redondear)
-        R[f"{s}_mensual"] = neto.map(lambda x: redondear(div(x, o.meses)))
+        R[f"{s}_exonerado_anual"] = ex_a
+        R[f"{s}_exonerado_mensual"] = ex_m
+        R[f"{s}_anual"] = imp_a - ex_a
+        R[f"{s}_mensual"] = imp_m - ex_m
         total_m = total_m + R[f"{s}_mensual"]
         total_a = total_a + R[f"{s}_anual"]
-        exo_m = exo_m + R[f"{s}_exonerado_mensual"]
+        exo_m = exo_m + ex_m
         costo = o.servicio(s).costo.total
         distribuido = costo - no_asignado[s]
-        cobrado, exonerado = sum(R[f"{s}_anual"], CERO), sum(R[f"{s}_exonerado_anual"], CERO)
+        cobrado, exonerado = sum(R[f"{s}_anual"], CERO), sum(ex_a, CERO)
+        # el residuo se mide predio a predio (importe exacto − importe redondeado), no por
+        # diferencia: así la comprobación de abajo detecta costo que no llegó a ningún predio
+        residuo = sum((x - r for x, r in zip(b, imp_a)), CERO)
         conciliacion[s] = {
             "servicio": NOMBRES_SERVICIO[s],
             "costo": costo,
@@ -351,105 +391,296 @@ def calcular_tarifas(predios: pd.DataFrame, frentes: pd.DataFrame, ordenanza: Or
             "costo_distribuido": distribuido,
             "suma_exacta": sum(b, CERO),
             "predios_afectos": int(sum(1 for x in b if x > 0)),
+            "importe_anual": sum(imp_a, CERO),
             "cobrado_anual": cobrado,
             "exonerado_anual": exonerado,
-            "residuo_redondeo": distribuido - cobrado - exonerado,
+            "residuo_redondeo": residuo,
             "cobrado_mensual": sum(R[f"{s}_mensual"], CERO),
-            "exonerado_mensual": sum(R[f"{s}_exonerado_mensual"], CERO),
+            "exonerado_mensual": sum(ex_m, CERO),
+            "cuadra": redondear(cobrado + exonerado + residuo) == redondear(distribuido),
         }
+        if not conciliacion[s]["cuadra"]:
+            avisos.append(f"{NOMBRES_SERVICIO[s]}: cobrado + exonerado + residuo "
+                          f"({redondear(cobrado + exonerado + residuo)}) no es el costo "
+                          f"distribuido ({redondear(distribuido)})")
     R["exoneracion"] = exo_m
     R["total_mensual"] = total_m
     R["total_anual"] = total_a
     F_b["barrido_anual_bruto"] = F_b["barrido_anual"]
-    for a in avisos:
-        log.warning(a)
+
+    # ---------------- cuadros del Anexo que salen de la liquidación
+    cuadros.update(_cuadros_liquidacion(o, R, c10, t_b, usos_zona, t_r, c32, t_p, t_s,
+                                        conciliacion, microrutas))
+    log.info("tarifas: %d predios, cuadros %s", len(R), ", ".join(sorted(cuadros)))
     return ResultadoTarifas(o, R.reset_index(drop=True), F_b.reset_index(drop=True), cuadros,
                             tasas, conciliacion, avisos)
+
+
+def _nota_cobro(c: dict, cuadro_exonerados: str) -> str:
+    return (f"(e) es la suma de lo exonerado a cada predio (Cuadro {cuadro_exonerados}). Σ cuotas "
+            f"cobradas = {redondear(c['cobrado_anual']):,.2f}; la diferencia con (f) es el residuo "
+            f"de redondeo ({redondear(c['residuo_redondeo']):,.2f}).")
+
+
+def _cuadros_liquidacion(o: Ordenanza, R: pd.DataFrame, c10, t_b, usos_zona, t_r, c32, t_p,
+                         t_s, conciliacion, microrutas) -> dict[str, Cuadro]:
+    """Cuadros 05, 09, 11, 12, 20–26, 31, 33, 34 y 48 a partir de los montos por predio."""
+    m = o.meses
+    dm = o.decimales_tasa_mensual
+    area = R["area_construida_m2"].map(dec)
+    cuadros: dict[str, Cuadro] = {}
+
+    sumas: dict[tuple, dict] = {}
+
+    def exonerado_de(servicio, **filtro) -> Decimal:
+        """Σ de lo exonerado a los predios del grupo (una agrupación por servicio y claves)."""
+        claves = tuple(filtro)
+        if (servicio, claves) not in sumas:
+            col = R[f"{servicio}_exonerado_anual"]
+            con = R[col > 0]
+            sumas[(servicio, claves)] = {
+                (k if isinstance(k, tuple) else (k,)): sum(g, CERO)
+                for k, g in con.groupby(list(claves))[col.name]} if len(con) else {}
+        return sumas[(servicio, claves)].get(tuple(filtro.values()), CERO)
+
+    if microrutas is not None and len(microrutas):
+        cuadros["05"] = anexo.cuadro_microrutas(microrutas)
+    if c10 is not None:
+        cuadros["09"] = anexo.cuadro_frontis(c10)
+
+        def tasa_b(grupo):
+            sect = grupo[0].split(", ")
+            return t_b[sect[0]][1] if len(sect) == 1 and sect[0] in t_b else None
+
+        cuadros["11"] = anexo.cuadro_exonerados(
+            "11", "barrido", o, R, [("sectores_barrido", "Sectores")], R["frontis_barrido_m"],
+            "Longitud de frontis, ml", 2, tasa_b, max(dm["barrido"], 5))
+        cuadros["12"] = anexo.cuadro_ingresos(
+            "12", "Estimación de ingresos del servicio de barrido de calles", "barrido",
+            [{"sector": f["sector"], "medida": f["frontis_ml"], "tasa_anual": f["tasa_anual_ml"]}
+             for f in c10.filas], ("sector", "Sector"), "Longitud de frontis, ml", 2,
+            max(dm["barrido"], 5), conciliacion["barrido"]["exonerado_anual"], m,
+            exonerado_por_fila=False, nota=_nota_cobro(conciliacion["barrido"], "11"))
+    numeros = numeros_recoleccion([z.zona for z in o.recoleccion.zonas])
+    for z, cu in usos_zona.items():
+        n = numeros[z]
+        cuadros[n["generacion"]] = m_recoleccion.vista_generacion(cu, n["generacion"], z)
+        cuadros[n["tasas"]] = m_recoleccion.vista_tasas(cu, n["tasas"], z)
+        cuadros[n["ingresos"]] = anexo.cuadro_ingresos(
+            n["ingresos"], f"Zona {z}: estimación de ingresos del servicio de recolección",
+            "recoleccion",
+            [{"uso": f["uso"], "predios": f["predios"], "medida": f["area_m2"],
+              "tasa_anual": f["tasa_anual_m2"],
+              "exonerado": exonerado_de("recoleccion", zona_recoleccion=z, uso=f["uso"])}
+             for f in cu.filas], ("uso", "Uso (SNC)"), "Área construida m²", 2,
+            max(dm["recoleccion"], 5),
+            exonerado_de("recoleccion", zona_recoleccion=z), m)
+    if usos_zona:
+        cuadros["24"] = anexo.cuadro_exonerados(
+            "24", "recoleccion", o, R, [("zona_recoleccion", "Zona"), ("uso", "Uso (SNC)")],
+            area, "Área construida m²", 2,
+            lambda g: t_r[(g[0], g[1])][1] if (g[0], g[1]) in t_r else None,
+            max(dm["recoleccion"], 5))
+    if o.parques.categorias:
+        cuadros["31"] = anexo.cuadro_indices(o)
+    if c32 is not None:
+        cuadros["33"] = anexo.cuadro_exonerados(
+            "33", "parques", o, R, [("categoria_parques", "Categoría")], None, "Predios", 0,
+            lambda g: t_p[g[0]][1] if g[0] in t_p else None, max(dm["parques"], 4))
+        cuadros["34"] = anexo.cuadro_ingresos(
+            "34", "Estimación de ingresos por parques y jardines", "parques",
+            [{"categoria": f["categoria"], "medida": Decimal(f["predios"]),
+              "tasa_anual": f["tasa_anual"],
+              "exonerado": exonerado_de("parques", categoria_parques=f["categoria"])}
+             for f in c32.filas], ("categoria", "Categoría"), "Cantidad de predios", 0,
+            max(dm["parques"], 4), conciliacion["parques"]["exonerado_anual"], m,
+            nota=_nota_cobro(conciliacion["parques"], "33"))
+    grupos_s = [("uso", "Uso (SNC)")]
+    if len(o.serenazgo.zonas) > 1:
+        grupos_s.append(("zona_serenazgo", "Zona"))
+    unica = o.serenazgo.zonas[0].zona if len(o.serenazgo.zonas) == 1 else None
+
+    def tasa_s(g):
+        t = t_s.get((int(g[0]), g[1] if len(g) > 1 else unica))
+        return div(t, m) if t is not None else None
+
+    c48 = anexo.cuadro_exonerados("48", "serenazgo", o, R, grupos_s, None, "Predios", 0, tasa_s,
+                                  max(dm["serenazgo"], 4))
+    cs = conciliacion["serenazgo"]
+    c48.nota += (f" Ingreso anual proyectado = costo distribuido − exonerado = "
+                 f"{redondear(cs['costo_distribuido']):,.2f} − "
+                 f"{redondear(cs['exonerado_anual']):,.2f} = "
+                 f"{redondear(cs['costo_distribuido'] - cs['exonerado_anual']):,.2f}.")
+    cuadros["48"] = c48
+    return cuadros
+
+
+def _tasa_visible(partes: list[tuple[Decimal, Decimal]], objetivo: Decimal, minimo: int) -> int:
+    """Decimales con que mostrar la tasa para que Σ medida × tasa mostrada dé ``objetivo``.
+
+    ``partes``: (medida tal como se muestra, tasa sin redondear). Empieza en ``minimo`` y agrega
+    decimales hasta que la cuenta hecha a mano con las cifras mostradas reproduce el importe.
+    """
+    for d in range(minimo, 13):
+        if redondear(sum((mul(m, redondear(t, d)) for m, t in partes), CERO)) == objetivo:
+            return d
+    return 12
+
+
+def _soles(x) -> str:
+    return f"S/ {redondear(dec(x)):,.2f}"
+
+
+def _pct(x) -> str:
+    return f"{dec(x).normalize():f} %"
 
 
 @con_contexto
 def liquidacion(codigo: str, resultado: ResultadoTarifas) -> str:
     """Liquidación de un predio, como la lee el contribuyente; cada línea se rehace a mano.
 
-    Las tasas se muestran con 6 decimales; el monto sale de la tasa sin redondear, así que en
-    casos raros el producto de las cifras mostradas difiere en un céntimo del monto liquidado.
+    Cada importe es medida × tasa, redondeado al céntimo (mitad hacia arriba); la tasa se muestra
+    con los decimales necesarios para que la multiplicación de las cifras impresas dé el importe
+    impreso. La exoneración es el porcentaje del importe impreso y lo que se paga, la resta.
+
+    Raises
+    ------
+    ErrorDatos
+        Si ``codigo`` no es un predio del catastro (el mensaje nombra el código).
     """
     o = resultado.ordenanza
     R = resultado.predios
-    fila = R[R["codigo"] == str(codigo)]
+    codigo = str(codigo).strip()
+    fila = R[R["codigo"] == codigo]
     if fila.empty:
-        raise ErrorDatos(f"el predio {codigo} no está en el resultado de tarifas")
+        ejemplo = f" (los códigos son como {R['codigo'].iloc[0]})" if len(R) else ""
+        raise ErrorDatos(f"el predio con código «{codigo}» no está en el catastro: no hay "
+                         f"arbitrios que liquidar. Revise el código{ejemplo}.", "PREDIO_DESCONOCIDO")
     p = fila.iloc[0]
     m = o.meses
+    dm = o.decimales_tasa_mensual
     uso = int(p["uso"])
-    lin = [f"LIQUIDACIÓN DE ARBITRIOS {o.meta.get('ejercicio', '')} — {o.meta.get('municipalidad', '')}",
-           f"Predio {p['codigo']} · uso {uso} {USOS.get(uso, '')}"
-           + (f" · unidad del predio matriz {p['predio_matriz']}"
-              if isinstance(p.get("predio_matriz"), str) and p["predio_matriz"] else ""), ""]
+    cond = p["condicion"] if isinstance(p["condicion"], str) and p["condicion"] else None
+    exo = o.exoneraciones.get(cond) if cond else None
+    lin = [f"LIQUIDACIÓN DE ARBITRIOS MUNICIPALES — EJERCICIO {o.meta.get('ejercicio', '')}",
+           f"{o.meta.get('municipalidad', '')} · {o.meta.get('ordenanza', '')}", "",
+           f"Predio: {p['codigo']}"
+           + (f" (unidad del predio matriz {p['predio_matriz']})"
+              if isinstance(p.get("predio_matriz"), str) and p["predio_matriz"] else ""),
+           f"Uso: {uso} {USOS.get(uso, '')}"]
+    if cond:
+        tipo = "Inafectación" if exo and exo.tipo == "inafectacion" else "Exoneración"
+        lin.append(f"Condición: {CONDICIONES.get(cond, cond)} — "
+                   + (f"{tipo}, Art. {exo.articulo}" if exo else "la ordenanza no la exonera"))
+    lin.append("")
 
-    def t6(x):
-        return f"{redondear(x, 6):,.6f}"
+    # (servicio, texto del cálculo mensual, partes, tasa mínima de decimales, texto anual)
+    def calculo(servicio: str, partes_txt, partes, minimo: int, unidad: str):
+        """Línea «medida × tasa = importe» mensual y anual, con la tasa a los decimales justos."""
+        imp_m, imp_a = dec(p[f"{servicio}_importe_mensual"]), dec(p[f"{servicio}_importe_anual"])
+        mens = [(med, div(t, m)) for med, t in partes]
+        d_m = _tasa_visible(mens, imp_m, minimo)
+        d_a = _tasa_visible(partes, imp_a, max(minimo - 1, 2))
+        if len(partes) == 1:
+            (_, t), txt = partes[0], partes_txt[0]
+            return (f"{txt} × S/ {redondear(div(t, m), d_m):,.{d_m}f} {unidad} = {_soles(imp_m)}",
+                    f"{txt} × S/ {redondear(t, d_a):,.{d_a}f} {unidad} = {_soles(imp_a)}")
+        prods_m = [mul(med, redondear(div(t, m), d_m)) for med, t in partes]
+        prods_a = [mul(med, redondear(t, d_a)) for med, t in partes]
+        txt_m = " + ".join(f"{x} × S/ {redondear(div(t, m), d_m):,.{d_m}f}"
+                           for x, (_, t) in zip(partes_txt, partes))
+        txt_a = " + ".join(f"{x} × S/ {redondear(t, d_a):,.{d_a}f}"
+                           for x, (_, t) in zip(partes_txt, partes))
+        suma_m = " + ".join(f"{x.normalize():f}" for x in prods_m)
+        suma_a = " + ".join(f"{x.normalize():f}" for x in prods_a)
+        return (f"{txt_m} {unidad} = {suma_m} = {_soles(imp_m)}",
+                f"{txt_a} {unidad} = {suma_a} = {_soles(imp_a)}")
 
-    def s2(x):
-        return f"S/ {redondear(x, 2):,.2f}"
+    def descuento(servicio: str, periodo: str) -> str:
+        pct = dec(p[f"{servicio}_porcentaje_exonerado"])
+        imp = dec(p[f"{servicio}_importe_{periodo}"])
+        if pct == 0 or imp == 0:
+            return ""
+        ex, neto = p[f"{servicio}_exonerado_{periodo}"], p[f"{servicio}_{periodo}"]
+        return (f"{_pct(pct)} de {_soles(imp)} = {_soles(ex)} → a pagar {_soles(imp)} − "
+                f"{_soles(ex)} = {_soles(neto)}")
 
-    # barrido
+    mensual, anual = [], []
+
+    def agregar(servicio: str, m_txt: str, a_txt: str) -> None:
+        nombre = NOMBRES_SERVICIO[servicio]
+        mensual.append(f"{nombre}: {m_txt}")
+        anual.append(f"{nombre}: {a_txt}")
+        for lista, periodo in ((mensual, "mensual"), (anual, "anual")):
+            d = descuento(servicio, periodo)
+            if d:
+                art = f" Art. {exo.articulo}" if exo else ""
+                tipo = "Inafectación" if exo and exo.tipo == "inafectacion" else "Exoneración"
+                lista.append(f"    {tipo}{art}: {d}")
+
+    # barrido: un tramo por vía y cuadra; los tramos de una misma tasa se suman
     fr = resultado.frentes[resultado.frentes["codigo"] == p["codigo"]]
-    bruto = p["barrido_anual_bruto"]
     if len(fr):
-        lin.append("Barrido de calles (frontis × tasa mensual por ml del sector):")
+        tramos = []
         for _, f in fr.iterrows():
-            tm = div(f["tasa_anual_ml"], m)
-            via = f" {f['via']}" if isinstance(f.get("via"), str) else ""
+            via = f["via"] if isinstance(f.get("via"), str) else "vía sin nombre"
             cuadra = f" cdra. {f['cuadra']}" if pd.notna(f.get("cuadra")) else ""
-            lin.append(f"  {via.strip()}{cuadra} (sector {f['sector_barrido']}): frontis "
-                       f"{redondear(f['longitud_dec'], 2):,.2f} ml × S/ {t6(tm)} = "
-                       f"{s2(div(f['barrido_anual'], m))}")
+            tramos.append((dec(f["longitud_dec"]), f["tasa_anual_ml"],
+                           f"{via}{cuadra}, sector {f['sector_barrido']}"))
+        por_tasa: dict[Decimal, list] = {}
+        for t in tramos:
+            por_tasa.setdefault(t[1], []).append(t)
+        partes, textos = [], []
+        for t, grupo in por_tasa.items():
+            med = sum((g[0] for g in grupo), CERO)
+            partes.append((med, t))
+            if len(grupo) == 1:
+                textos.append(f"frontis {grupo[0][0]:,.2f} ml ({grupo[0][2]})")
+            else:
+                textos.append("frontis (" + " + ".join(f"{g[0]:,.2f} ml {g[2]}" for g in grupo)
+                              + f") = {med:,.2f} ml")
+        agregar("barrido", *calculo("barrido", textos, partes, max(dm["barrido"], 5), "por ml"))
     else:
-        lin.append("Barrido de calles: sin frontis en sectores de barrido — S/ 0.00")
-    lin += _exo(p, "barrido", bruto, o)
+        agregar("barrido", "sin frontis sobre una vía de los sectores de barrido = S/ 0.00",
+                "sin frontis sobre una vía de los sectores de barrido = S/ 0.00")
     # recolección
     tr = resultado.tasas["recoleccion"].get((p["zona_recoleccion"], uso))
-    if tr is not None:
-        lin.append(f"Recolección de residuos sólidos (zona {p['zona_recoleccion']}, uso {uso}): "
-                   f"área construida {redondear(dec(p['area_construida_m2']), 2):,.2f} m² × "
-                   f"S/ {t6(tr[1])} por m² = {s2(div(p['recoleccion_anual_bruto'], m))}")
+    if tr is not None and dec(p["recoleccion_anual_bruto"]) > 0:
+        area = redondear(dec(p["area_construida_m2"]), 2)
+        agregar("recoleccion", *calculo(
+            "recoleccion", [(f"área construida {area:,.2f} m² (zona {p['zona_recoleccion']}, "
+                             f"uso {uso} {USOS.get(uso, '')})")],
+            [(dec(p["area_construida_m2"]), tr[0])], max(dm["recoleccion"], 5), "por m²"))
     else:
-        lin.append("Recolección de residuos sólidos: fuera del ámbito del servicio — S/ 0.00")
-    lin += _exo(p, "recoleccion", p["recoleccion_anual_bruto"], o)
+        motivo = ("fuera de las zonas del servicio" if tr is None else
+                  "sin área construida afecta (Art. 7.4 o uso que no genera residuos)")
+        agregar("recoleccion", f"{motivo} = S/ 0.00", f"{motivo} = S/ 0.00")
     # parques
     tp = resultado.tasas["parques"].get(p["categoria_parques"])
-    if tp and p["parques_anual_bruto"] > 0:
-        lin.append(f"Parques y jardines (categoría {p['categoria_parques']}): tasa mensual por "
-                   f"predio S/ {t6(tp[1])} = {s2(div(p['parques_anual_bruto'], m))}")
+    if tp is not None and dec(p["parques_anual_bruto"]) > 0:
+        cat = next((c for c in o.parques.categorias if c.categoria == p["categoria_parques"]), None)
+        nom = f": {cat.nombre}" if cat and cat.nombre else ""
+        agregar("parques", *calculo("parques", [f"1 predio (categoría {p['categoria_parques']}{nom})"],
+                                    [(Decimal(1), tp[0])], dm["parques"], "por predio"))
     else:
-        lin.append("Parques y jardines: fuera del ámbito del servicio — S/ 0.00")
-    lin += _exo(p, "parques", p["parques_anual_bruto"], o)
+        agregar("parques", "fuera del ámbito del servicio = S/ 0.00",
+                "fuera del ámbito del servicio = S/ 0.00")
     # serenazgo
-    if p["serenazgo_anual_bruto"] > 0:
-        lin.append(f"Serenazgo (uso {uso}, zona {p['zona_serenazgo']}): tasa mensual por predio "
-                   f"S/ {t6(div(p['serenazgo_anual_bruto'], m))} = "
-                   f"{s2(div(p['serenazgo_anual_bruto'], m))}")
+    if dec(p["serenazgo_anual_bruto"]) > 0:
+        agregar("serenazgo", *calculo(
+            "serenazgo", [f"1 predio (uso {uso} {USOS.get(uso, '')}, zona {p['zona_serenazgo']})"],
+            [(Decimal(1), dec(p["serenazgo_anual_bruto"]))], dm["serenazgo"], "por predio"))
     else:
-        lin.append("Serenazgo: fuera del ámbito del servicio — S/ 0.00")
-    lin += _exo(p, "serenazgo", p["serenazgo_anual_bruto"], o)
-    lin += ["",
-            "A pagar por mes: " + " + ".join(f"{s2(p[f'{s}_mensual'])}" for s in SERVICIOS)
-            + f" = {s2(p['total_mensual'])}",
-            f"A pagar en el año: {s2(p['total_anual'])}"
-            + (f" (exonerado en el mes: {s2(p['exoneracion'])})" if p["exoneracion"] > 0 else ""),
-            "Cada monto se redondea al céntimo (mitad hacia arriba) después de multiplicar por la "
-            "tasa sin redondear."]
+        agregar("serenazgo", "fuera del ámbito del servicio = S/ 0.00",
+                "fuera del ámbito del servicio = S/ 0.00")
+
+    suma_m = " + ".join(_soles(p[f"{s}_mensual"]) for s in SERVICIOS)
+    suma_a = " + ".join(_soles(p[f"{s}_anual"]) for s in SERVICIOS)
+    lin += ["CUOTA MENSUAL", *mensual, "",
+            f"TOTAL A PAGAR POR MES: {suma_m} = {_soles(p['total_mensual'])}", "",
+            "CUOTA ANUAL (importe anual = medida × tasa anual)", *anual, "",
+            f"TOTAL A PAGAR EN EL AÑO: {suma_a} = {_soles(p['total_anual'])}", "",
+            ("Cada importe se redondea al céntimo (mitad hacia arriba). El importe anual se "
+             "calcula con la tasa anual y no como 12 × la cuota mensual, por eso pueden diferir "
+             "en algunos céntimos.")]
     return "\n".join(lin)
-
-
-def _exo(p, servicio: str, bruto: Decimal, o: Ordenanza) -> list[str]:
-    pct = p[f"{servicio}_porcentaje_exonerado"]
-    if not pct or bruto == 0:
-        return []
-    exo = o.exoneraciones.get(p["condicion"])
-    art = f"Art. {exo.articulo}" if exo else ""
-    m = o.meses
-    return [f"  − {'Inafectación' if exo and exo.tipo == 'inafectacion' else 'Exoneración'} "
-            f"({p['condicion']}, {art}): {pct} % de S/ {redondear(div(bruto, m), 2):,.2f} = "
-            f"S/ {p[f'{servicio}_exonerado_mensual']:,.2f}; queda S/ {p[f'{servicio}_mensual']:,.2f}"]

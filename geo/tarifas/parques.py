@@ -37,7 +37,8 @@ def distribuir(costo_total: Decimal, categorias: Iterable[Mapping], meses: int =
         "porcentaje": sum((f["porcentaje"] for f in filas), CERO),
         "costo_relativo": sum((f["costo_relativo"] for f in filas), CERO),
     }
-    return Cuadro("32", "Cálculo de la tasa de parques y jardines", COLUMNAS, filas, totales)
+    return Cuadro("32", "Cálculo de la tasa de parques y jardines", COLUMNAS, filas, totales,
+                  servicio="parques")
 
 
 COLUMNAS = [

@@ -29,7 +29,8 @@ def distribuir_zonas(costo_total: Decimal, zonas: Iterable[Mapping]) -> Cuadro:
         "porcentaje": sum((f["porcentaje"] for f in filas), CERO),
         "costo_relativo": sum((f["costo_relativo"] for f in filas), CERO),
     }
-    return Cuadro("19", "Distribución del costo por zona", COLUMNAS_ZONAS, filas, totales)
+    return Cuadro("19", "Distribución del costo por zona", COLUMNAS_ZONAS, filas, totales,
+                  servicio="recoleccion")
 
 
 @con_contexto
@@ -68,7 +69,7 @@ def distribuir_usos(costo_zona: Decimal, usos: Iterable[Mapping], meses: int = 1
         "area_m2": sum((dec(f.get("area_m2", 0)) for f in filas), CERO),
     }
     return Cuadro("", f"Zona {zona}: generación, costo y tasa por uso", COLUMNAS_USOS, filas,
-                  totales)
+                  totales, servicio="recoleccion")
 
 
 COLUMNAS_ZONAS = [
@@ -91,3 +92,29 @@ COLUMNAS_USOS = [
     Columna("tasa_anual_m2", "Tasa anual S/ por m² (i)", 4, "(i) = (g) / (h)"),
     Columna("tasa_mensual_m2", "Tasa mensual S/ por m² (j)", 5, "(j) = (i) / 12"),
 ]
+
+
+def vista_generacion(cuadro_usos: Cuadro, numero: str, zona: str) -> Cuadro:
+    """Cuadros 20/21: generación y costo por uso de una zona (sin las tasas)."""
+    claves = ("uso", "predios", "kg_predio_dia", "kg_dia", "t_anio", "porcentaje",
+              "costo_relativo")
+    cols = [c for c in COLUMNAS_USOS if c.clave in claves]
+    return Cuadro(numero, f"Zona {zona}: generación y costo por uso", cols,
+                  [{k: f[k] for k in claves} for f in cuadro_usos.filas],
+                  {k: v for k, v in cuadro_usos.totales.items() if k in claves},
+                  servicio="recoleccion")
+
+
+def vista_tasas(cuadro_usos: Cuadro, numero: str, zona: str) -> Cuadro:
+    """Cuadros 22/23: costo del uso entre su área construida → tasa por m² de una zona."""
+    claves = ("uso", "predios", "area_m2", "costo_relativo", "tasa_anual_m2", "tasa_mensual_m2")
+    cols = [Columna("uso", "Uso (SNC)"),
+            Columna("predios", "Cantidad de predios"),
+            Columna("area_m2", "Área construida m² (b)", 2),
+            Columna("costo_relativo", "Costo anual relativo S/ (c)", 2),
+            Columna("tasa_anual_m2", "Tasa anual S/ por m² (d)", 4, "(d) = (c) / (b)"),
+            Columna("tasa_mensual_m2", "Tasa mensual S/ por m² (e)", 5, "(e) = (d) / 12")]
+    return Cuadro(numero, f"Zona {zona}: cálculo de la tasa de recolección", cols,
+                  [{k: f[k] for k in claves} for f in cuadro_usos.filas],
+                  {k: v for k, v in cuadro_usos.totales.items() if k in claves},
+                  servicio="recoleccion")

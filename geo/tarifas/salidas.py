@@ -52,7 +52,24 @@ def _json_default(x):
     raise TypeError(type(x))
 
 
+def _s2(x) -> str:
+    return f"{redondear(x, 2):.2f}"
+
+
+def conciliacion_publicable(resultado: ResultadoTarifas) -> dict[str, dict]:
+    """La conciliación por servicio con los montos como texto a 2 decimales (``"1200.00"``)."""
+    out = {}
+    for s, c in resultado.conciliacion.items():
+        out[s] = {k: (_s2(v) if isinstance(v, Decimal) else v) for k, v in c.items()}
+    return out
+
+
 def resumen(resultado: ResultadoTarifas) -> dict:
+    """Lo que va a ``resumen.json``: totales, conciliación por servicio, tasas y avisos.
+
+    Los montos van como texto con 2 decimales (``"261895.56"``), las mismas cifras que
+    :func:`formatear_conciliacion`.
+    """
     o = resultado.ordenanza
     R = resultado.predios
     return {
@@ -60,12 +77,56 @@ def resumen(resultado: ResultadoTarifas) -> dict:
         "municipalidad": o.meta.get("municipalidad", ""),
         "ejercicio": o.meta.get("ejercicio", ""),
         "predios": len(R),
-        "total_mensual": sum(R["total_mensual"], Decimal(0)),
-        "total_anual": sum(R["total_anual"], Decimal(0)),
-        "servicios": resultado.conciliacion,
+        "total_mensual": _s2(sum(R["total_mensual"], Decimal(0))),
+        "total_anual": _s2(sum(R["total_anual"], Decimal(0))),
+        "servicios": conciliacion_publicable(resultado),
+        "conciliado": all(c["cuadra"] for c in resultado.conciliacion.values()),
+        "cuadros": sorted(resultado.cuadros, key=_orden_cuadro),
         "tasas": {s: _tasas_publicables(resultado, s) for s in SERVICIOS},
         "avisos": resultado.avisos,
     }
+
+
+def _orden_cuadro(numero: str) -> tuple[int, str]:
+    digitos = "".join(ch for ch in numero if ch.isdigit())
+    return (int(digitos) if digitos else 0, numero)
+
+
+def formatear_conciliacion(resultado: ResultadoTarifas) -> str:
+    """Tabla alineada, en español, de la conciliación de cada servicio (S/ anuales).
+
+    Columnas: costo distribuido, Σ cuotas cobradas, Σ exonerado, residuo de redondeo, costo sin
+    distribuir y ✓/✗ según cobrado + exonerado + residuo = costo distribuido al céntimo. El
+    residuo se mide predio a predio (importe exacto − importe redondeado), así que un ✗ delata
+    costo que no llegó a ningún predio.
+    """
+    cab = ["Servicio", "Costo distribuido", "Σ cuotas cobradas", "Σ exonerado",
+           "Residuo de redondeo", "Sin distribuir", "Cuadra"]
+    filas = [cab]
+    tot = {k: Decimal(0) for k in ("costo_distribuido", "cobrado_anual", "exonerado_anual",
+                                   "residuo_redondeo", "costo_sin_distribuir")}
+    for s in SERVICIOS:
+        c = resultado.conciliacion[s]
+        filas.append([c["servicio"], *(f"{redondear(c[k], 2):,.2f}" for k in tot),
+                      "✓" if c["cuadra"] else "✗"])
+        for k in tot:
+            tot[k] += c[k]
+    todo = all(c["cuadra"] for c in resultado.conciliacion.values())
+    filas.append(["Total", *(f"{redondear(v, 2):,.2f}" for v in tot.values()),
+                  "✓" if todo else "✗"])
+    anchos = [max(len(f[i]) for f in filas) for i in range(len(cab))]
+    lineas = [("Conciliación por servicio (S/ anuales): cobrado + exonerado + residuo = costo "
+               "distribuido; costo distribuido + sin distribuir = costo del servicio")]
+    for j, f in enumerate(filas):
+        celdas = [f[0].ljust(anchos[0])] + [x.rjust(anchos[i]) for i, x in enumerate(f) if i]
+        if j == len(filas) - 1:
+            lineas.append("  ".join("─" * a for a in anchos))
+        lineas.append("  ".join(celdas).rstrip())
+        if j == 0:
+            lineas.append("  ".join("─" * a for a in anchos))
+    if not todo:
+        lineas.append("HAY SERVICIOS QUE NO CUADRAN: revise los avisos.")
+    return "\n".join(lineas)
 
 
 def _tasas_publicables(resultado: ResultadoTarifas, servicio: str) -> list[dict]:
@@ -106,8 +167,8 @@ def escribir_salidas(resultado: ResultadoTarifas, directorio) -> list[Path]:
                     celda.number_format = "#,##0.00"
     escritos.append(d / "arbitrios_predios.xlsx")
 
-    for num, c in sorted(resultado.cuadros.items()):
-        ruta = d / "cuadros" / f"cuadro_{int(num):02d}.csv"
+    for _, c in sorted(resultado.cuadros.items(), key=lambda kv: _orden_cuadro(kv[0])):
+        ruta = d / "cuadros" / c.archivo
         _escribir_csv(c.como_dataframe(), ruta)
         escritos.append(ruta)
 
@@ -135,6 +196,7 @@ th, td { border: 1px solid #888; padding: 2px 6px; }
 th { background: #eee; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
 tr.total td { font-weight: bold; }
 p.formula { font-family: monospace; font-size: 9.5pt; margin: .2em 0; }
+p.nota { font-size: 9pt; margin: -.8em 0 1.2em; }
 .servicio { page-break-before: always; }
 @media print { body { margin: 1cm; } .servicio { page-break-before: always; }
   table { page-break-inside: avoid; } h2, h3 { page-break-after: avoid; } }
@@ -160,15 +222,16 @@ def _tabla_cuadro(c: Cuadro) -> str:
         filas.append(f"<tr{clase}>{''.join(celdas)}</tr>")
     formula = (f"<p class='formula'>{html.escape(c.linea_formulas)}</p>"
                if c.linea_formulas else "")
+    nota = f"<p class='nota'>{html.escape(c.nota)}</p>" if c.nota else ""
     return (f"<h3>Cuadro N° {html.escape(c.numero)} — {html.escape(c.titulo)}</h3>{formula}"
-            f"<table><thead><tr>{cab}</tr></thead><tbody>{''.join(filas)}</tbody></table>")
+            f"<table><thead><tr>{cab}</tr></thead><tbody>{''.join(filas)}</tbody></table>{nota}")
 
 
 def informe_html(resultado: ResultadoTarifas) -> str:
     """Informe técnico regenerado con el catastro (español, imprimible)."""
     o = resultado.ordenanza
-    por_servicio = {"barrido": ["10"], "recoleccion": ["19", "20", "21", "22", "23"],
-                    "parques": ["32"], "serenazgo": ["47"]}
+    por_servicio = {s: [n for n in sorted(resultado.cuadros, key=_orden_cuadro)
+                        if resultado.cuadros[n].servicio == s] for s in SERVICIOS}
     partes = [f"<!doctype html><html lang='es'><head><meta charset='utf-8'>"
               f"<title>Informe técnico de arbitrios {o.meta.get('ejercicio', '')}</title>"
               f"<style>{_CSS}</style></head><body>",
@@ -180,15 +243,17 @@ def informe_html(resultado: ResultadoTarifas) -> str:
               "soles; las tasas se muestran redondeadas y los arbitrios se calculan con la tasa "
               "sin redondear y se redondean al céntimo al final.</p>"]
     partes.append("<h2>Resumen por servicio</h2><table><thead><tr><th>Servicio</th>"
-                  "<th>Costo anual</th><th>Sin distribuir</th><th>Cobrado anual</th>"
-                  "<th>Exonerado anual</th><th>Residuo de redondeo</th></tr></thead><tbody>")
+                  "<th>Costo anual</th><th>Sin distribuir</th><th>Costo distribuido</th>"
+                  "<th>Σ cuotas cobradas</th><th>Σ exonerado</th><th>Residuo de redondeo</th>"
+                  "<th>Cuadra</th></tr></thead><tbody>")
     for s in SERVICIOS:
         c = resultado.conciliacion[s]
         partes.append(
             f"<tr><td>{NOMBRES_SERVICIO[s]}</td>"
             + "".join(f"<td class='n'>{redondear(c[k], 2):,.2f}</td>"
-                      for k in ("costo", "costo_sin_distribuir", "cobrado_anual",
-                                "exonerado_anual", "residuo_redondeo")) + "</tr>")
+                      for k in ("costo", "costo_sin_distribuir", "costo_distribuido",
+                                "cobrado_anual", "exonerado_anual", "residuo_redondeo"))
+            + f"<td>{'✓' if c['cuadra'] else '✗'}</td></tr>")
     partes.append("</tbody></table>")
     for s in SERVICIOS:
         serv = o.servicio(s)

@@ -55,7 +55,8 @@ def distribuir(costo_total: Decimal, filas_uso_zona: Iterable[Mapping],
         "porcentaje": sum((f["porcentaje"] for f in filas), CERO),
         "costo_relativo": sum((f["costo_relativo"] for f in filas), CERO),
     }
-    return Cuadro("47", "Distribución de costos de serenazgo", COLUMNAS, filas, totales), tasas
+    return (Cuadro("47", "Distribución de costos de serenazgo", COLUMNAS, filas, totales,
+                   servicio="serenazgo"), tasas)
 
 
 COLUMNAS = [

@@ -34,7 +34,7 @@ from geo.tarifas import parques as m_parques
 from geo.tarifas import recoleccion as m_recoleccion
 from geo.tarifas import serenazgo as m_serenazgo
 from geo.tarifas.cuadro import Cuadro
-from geo.tarifas.dinero import CERO, con_contexto, dec, decimales_de, div, mul, redondear
+from geo.tarifas.dinero import CERO, con_contexto, dec, decimales_de, div, mul, redondear, truncar
 
 # ---------------------------------------------------------------------------------------------
 # resultado
@@ -51,6 +51,7 @@ class Cifra:
     recalculado: Decimal
     publicado: Decimal
     es_tasa: bool = False
+    calculo: str = ""  # la cuenta, en una línea, cuando no es la fórmula del motor
 
     @property
     def decimales(self) -> int:
@@ -73,7 +74,7 @@ class Cifra:
             "servicio": self.servicio, "cuadro": self.cuadro, "concepto": self.concepto,
             "recalculado": str(self.recalculado_redondeado), "publicado": str(self.publicado),
             "decimales": self.decimales, "es_tasa": self.es_tasa, "ok": self.ok,
-            "recalculado_exacto": str(self.recalculado),
+            "recalculado_exacto": str(self.recalculado), "calculo": self.calculo,
         }
 
 
@@ -136,11 +137,12 @@ class _Registro:
     def __init__(self, v: Verificacion):
         self.v = v
 
-    def cifra(self, servicio, cuadro, concepto, recalculado, publicado, es_tasa=False):
+    def cifra(self, servicio, cuadro, concepto, recalculado, publicado, es_tasa=False,
+              calculo=""):
         if publicado is None:
             return
         self.v.cifras.append(Cifra(servicio, cuadro, concepto, dec(recalculado), dec(publicado),
-                                   es_tasa))
+                                   es_tasa, calculo))
 
     def problema(self, servicio, cuadro, tipo, mensaje):
         self.v.inconsistencias.append(Inconsistencia(servicio, cuadro, tipo, mensaje))
@@ -393,7 +395,8 @@ def _revisar_exoneraciones(reg: _Registro, o: Ordenanza, servicio: str, clave: s
     """
     nombre = _nombre_cuadro(clave)
     tot = {"predios": 0, "base": CERO, "monto_mensual": CERO, "monto_anual": CERO,
-           "exonerar_mensual": CERO, "exonerar_anual": CERO, "por_clave": {}}
+           "exonerar_mensual": CERO, "exonerar_anual": CERO, "por_clave": {},
+           "como_calculado": CERO, "por_clave_calculado": {}, "sustituidas": [], "impresas": 0}
     encabezados = [dec(x) for x in c.get("encabezados_descuento", [])]
     for f in c["filas"]:
         et = f"{f['descripcion']}" + (f" ({f['categoria']})" if "categoria" in f else "")
@@ -411,9 +414,29 @@ def _revisar_exoneraciones(reg: _Registro, o: Ordenanza, servicio: str, clave: s
         for k, v in (("monto_mensual", mm), ("monto_anual", ma), ("exonerar_mensual", em),
                      ("exonerar_anual", ea)):
             tot[k] += v
+        # la cifra impresa en «monto anual a exonerar», tal como se calculó: el primero de los
+        # montos de la fila (sin redondear) que redondeado a la precisión publicada la reproduce;
+        # si ninguno, la cifra impresa (sus decimales no publicados no se pueden recuperar)
+        calc, impresa = ea, f.get("exonerar_anual")
+        if impresa is not None:
+            dp = decimales_de(impresa)
+            nombres = (("anual a exonerar", ea), ("mensual a exonerar", em), ("anual", ma),
+                       ("mensual", mm))
+            hallado = next(((n, x) for n, x in nombres if redondear(x, dp) == dec(impresa)), None)
+            if hallado is None:
+                calc = dec(impresa)
+                tot["impresas"] += 1
+            else:
+                calc = hallado[1]
+                if hallado[0] != "anual a exonerar":
+                    tot["sustituidas"].append((et, hallado[0], dec(impresa), ea))
+        tot["como_calculado"] += calc
         for k in ("uso", "categoria", "zona"):
             if k in f:
-                tot["por_clave"][(k, str(f[k]))] = tot["por_clave"].get((k, str(f[k])), CERO) + ea
+                clave_f = (k, str(f[k]))
+                tot["por_clave"][clave_f] = tot["por_clave"].get(clave_f, CERO) + ea
+                tot["por_clave_calculado"][clave_f] = (
+                    tot["por_clave_calculado"].get(clave_f, CERO) + calc)
         # columna "Descuento del NN %" donde se puso el monto
         for k, v in f.items():
             if k.startswith("descuento_"):
@@ -455,11 +478,94 @@ def _revisar_exoneraciones(reg: _Registro, o: Ordenanza, servicio: str, clave: s
                          f"porcentaje aplicado en el cuadro (se aplican "
                          f"{', '.join(str(u) + ' %' for u in sorted(usados))})")
     t = c.get("totales", {})
-    for k in ("predios", "base", "monto_mensual", "monto_anual", "exonerar_mensual",
-              "exonerar_anual"):
+    for k in ("predios", "base", "monto_mensual", "monto_anual", "exonerar_mensual"):
         if k in t:
             reg.cifra(servicio, nombre, f"Total {k.replace('_', ' ')}", tot[k], t[k])
+    if "exonerar_anual" in t:
+        _total_exonerado(reg, servicio, nombre, tot, c["filas"], t["exonerar_anual"])
     return tot
+
+
+def _total_exonerado(reg: _Registro, servicio: str, nombre: str, tot: Mapping, filas,
+                     publicado) -> None:
+    """El total «monto anual a exonerar»: con la fórmula del motor y, si no la reproduce, como lo
+    calculó la ordenanza (la suma de sus filas impresas, sin redondear)."""
+    pub, dp = dec(publicado), decimales_de(publicado)
+    impresas = sum((dec(f["exonerar_anual"]) for f in filas if "exonerar_anual" in f), CERO)
+    if redondear(tot["exonerar_anual"], dp) == pub:
+        reg.cifra(servicio, nombre, "Total exonerar anual", tot["exonerar_anual"], pub,
+                  calculo=f"Σ filas (monto anual × % aplicado), sin redondear = "
+                          f"{_n(tot['exonerar_anual'], 4)}")
+        return
+    if tot["sustituidas"] and not tot["impresas"] and redondear(tot["como_calculado"], dp) == pub:
+        cuales = "; ".join(f"{et}: {_n(x, dp)} es su monto {q}" for et, q, x, _ in tot["sustituidas"])
+        reg.cifra(servicio, nombre, "Total exonerar anual (como lo sumó la ordenanza)",
+                  tot["como_calculado"], pub,
+                  calculo=f"Σ de las cifras de la columna tal como se calcularon, sin redondear "
+                          f"= {_n(tot['como_calculado'], 4)} ({cuales})")
+        for et, q, x, ea in tot["sustituidas"]:
+            reg.problema(servicio, nombre, "suma",
+                         f"el total «monto anual a exonerar» {_n(pub, dp)} suma, en la fila {et}, "
+                         f"{_n(x, dp)} —su monto {q}— en lugar de su monto anual a exonerar "
+                         f"({_n(ea, dp)}); con los montos anuales el total es "
+                         f"{_n(tot['exonerar_anual'], dp)}")
+        return
+    reg.cifra(servicio, nombre, "Total exonerar anual (suma de las filas publicadas)", impresas, pub,
+              calculo=f"Σ de la columna publicada = {_n(impresas, dp)}; con la fórmula del motor "
+                      f"(predios × tasa × 12 × % aplicado) = {_n(tot['exonerar_anual'], dp)}")
+    if impresas != pub:
+        reg.problema(servicio, nombre, "suma",
+                     f"el total «monto anual a exonerar» {_n(pub, dp)} no es la suma de sus filas "
+                     f"({_n(impresas, dp)}) ni sale de los insumos publicados: la diferencia cabe "
+                     f"en el redondeo de las filas, pero sus montos sin redondear no se publican "
+                     f"(ninguna fila se reproduce con las tasas que imprime)")
+
+
+def _proyectado(reg: _Registro, servicio: str, nombre: str, d: Decimal, e_calc: Decimal,
+                e_pub, f_pub, d_pub=None, filas_f: Iterable | None = None,
+                concepto: str = "Total ingreso proyectado") -> None:
+    """Ingreso anual proyectado (f) = (d) − (e), como lo calculó la ordenanza.
+
+    Se prueban, en este orden y sin más, cuatro cuentas sobre cifras publicadas o recalculadas
+    de los insumos: (d) − (e) sin redondear; (d) − (e) con las cifras publicadas; la suma de la
+    columna (f) publicada; (d) − (e) con (e) truncado al céntimo. La primera que reproduce la cifra
+    da el ✓ y se dice cuál fue; si la cuenta no es (d) − (e) con las cifras publicadas, además se
+    informa la inconsistencia.
+    """
+    if f_pub is None:
+        return
+    f_pub, dp = dec(f_pub), decimales_de(f_pub)
+    d_pub = dec(d_pub) if d_pub is not None else redondear(d, dp)
+    e_pub = dec(e_pub) if e_pub is not None else redondear(e_calc, dp)
+    filas_f = [dec(x) for x in filas_f or [] if x is not None]
+    cuentas = [
+        ("(d) − (e) sin redondear", d - e_calc,
+         f"{_n(d, 4)} − {_n(e_calc, 4)}"),
+        ("(d) − (e) con las cifras publicadas", d_pub - e_pub, f"{_n(d_pub, dp)} − {_n(e_pub, dp)}"),
+    ]
+    if filas_f:
+        cuentas.append(("suma de la columna (f) publicada", sum(filas_f, CERO),
+                        " + ".join(_n(x, dp) for x in filas_f)))
+    cuentas.append(("(d) − (e) con (e) sin redondear truncado al céntimo",
+                    d - truncar(e_calc, dp), (f"{_n(d, dp)} − trunc({_n(e_calc, 4)}) = "
+                                              f"{_n(d, dp)} − {_n(truncar(e_calc, dp), dp)}")))
+    aciertos = [c for c in cuentas if redondear(c[1], dp) == f_pub]
+    formula_ok = redondear(d_pub - e_pub, dp) == f_pub
+    if aciertos:
+        nombre_c, valor, texto = aciertos[0]
+        otras = [c[0] for c in aciertos[1:]]
+        reg.cifra(servicio, nombre, concepto, valor, f_pub,
+                  calculo=f"{nombre_c}: {texto} = {_n(valor, dp)}"
+                          + (f" (también: {'; '.join(otras)})" if otras else ""))
+    else:
+        reg.cifra(servicio, nombre, concepto, d - e_calc, f_pub,
+                  calculo=f"(d) − (e) = {_n(d, 4)} − {_n(e_calc, 4)}")
+    if not formula_ok:
+        extra = (f"; {_n(f_pub, dp)} sale de {aciertos[0][0]}" if aciertos else "")
+        reg.problema(servicio, nombre, "formula",
+                     f"(f) = (d) − (e) con las cifras publicadas da {_n(d_pub, dp)} − "
+                     f"{_n(e_pub, dp)} = {_n(d_pub - e_pub, dp)} y el cuadro publica "
+                     f"{_n(f_pub, dp)}{extra}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -514,7 +620,7 @@ def _verificar_barrido(reg: _Registro, o: Ordenanza) -> None:
                   f.get("tasa_mensual"), True)
         return tm, ta
 
-    exo = {"exonerar_anual": CERO}
+    exo = {"exonerar_anual": CERO, "como_calculado": CERO}
     if "cuadro_11" in pub:
         exo = _revisar_exoneraciones(reg, o, s, "cuadro_11", pub["cuadro_11"], tasa_de)
     if "cuadro_12" in pub:
@@ -533,8 +639,9 @@ def _verificar_barrido(reg: _Registro, o: Ordenanza) -> None:
         reg.cifra(s, "Cuadro 12", "Total ingreso anual", ingreso * o.meses, t.get("ingreso_anual"))
         reg.cifra(s, "Cuadro 12", "Monto por predios exonerados", exo["exonerar_anual"],
                   t.get("exonerado"))
-        reg.cifra(s, "Cuadro 12", "Ingreso anual proyectado",
-                  ingreso * o.meses - exo["exonerar_anual"], t.get("proyectado"))
+        _proyectado(reg, s, "Cuadro 12", ingreso * o.meses, exo.get("como_calculado", CERO),
+                    t.get("exonerado"), t.get("proyectado"), t.get("ingreso_anual"),
+                    concepto="Ingreso anual proyectado")
 
 
 def _verificar_recoleccion(reg: _Registro, o: Ordenanza) -> None:
@@ -594,7 +701,7 @@ def _verificar_recoleccion(reg: _Registro, o: Ordenanza) -> None:
                   f.get("tasa_mensual"), True)
         return tm, ta
 
-    exo = {"por_clave": {}, "exonerar_anual": CERO}
+    exo = {"por_clave": {}, "por_clave_calculado": {}, "exonerar_anual": CERO}
     if "cuadro_24" in pub:
         exo = _revisar_exoneraciones(reg, o, s, "cuadro_24", pub["cuadro_24"], tasa_de)
     for clave, numero in (("cuadro_25", "25"), ("cuadro_26", "26")):
@@ -610,7 +717,8 @@ def _verificar_recoleccion(reg: _Registro, o: Ordenanza) -> None:
                       f["tasa_mensual_m2"], True)
             im = mul(f["area_m2"], tm)
             ia = costo_uso.get((zona, u), CERO)
-            ex = exo["por_clave"].get(("uso", str(u)), CERO) if zona == "A" and "cuadro_24" in pub else CERO
+            ex = (exo["por_clave_calculado"].get(("uso", str(u)), CERO)
+                  if zona == "A" and "cuadro_24" in pub else CERO)
             reg.cifra(s, f"Cuadro {numero}", f"uso {u}: ingreso mensual", im, f["ingreso_mensual"])
             reg.cifra(s, f"Cuadro {numero}", f"uso {u}: ingreso anual", ia, f["ingreso_anual"])
             reg.cifra(s, f"Cuadro {numero}", f"uso {u}: exonerado", ex, f["exonerado"])
@@ -621,8 +729,9 @@ def _verificar_recoleccion(reg: _Registro, o: Ordenanza) -> None:
         t = c["totales"]
         for k in ("ingreso_mensual", "ingreso_anual", "exonerado"):
             reg.cifra(s, f"Cuadro {numero}", f"Total {k.replace('_', ' ')}", tot[k], t.get(k))
-        reg.cifra(s, f"Cuadro {numero}", "Total ingreso proyectado",
-                  tot["ingreso_anual"] - tot["exonerado"], t.get("proyectado"))
+        _proyectado(reg, s, f"Cuadro {numero}", tot["ingreso_anual"], tot["exonerado"],
+                    t.get("exonerado"), t.get("proyectado"), t.get("ingreso_anual"),
+                    [f.get("proyectado") for f in c["filas"]])
 
 
 def _verificar_parques(reg: _Registro, o: Ordenanza) -> None:
@@ -687,7 +796,7 @@ def _verificar_parques(reg: _Registro, o: Ordenanza) -> None:
                   f.get("tasa_mensual"), True)
         return tm, ta
 
-    exo = {"por_clave": {}, "exonerar_anual": CERO}
+    exo = {"por_clave": {}, "por_clave_calculado": {}, "exonerar_anual": CERO}
     if "cuadro_33" in pub:
         exo = _revisar_exoneraciones(reg, o, s, "cuadro_33", pub["cuadro_33"], tasa_de)
     if "cuadro_34" in pub:
@@ -697,7 +806,14 @@ def _verificar_parques(reg: _Registro, o: Ordenanza) -> None:
             k = f["categoria"]
             tm, _ = tasas.get(k, (CERO, CERO))
             im, ia = mul(f["predios"], tm), costo_cat.get(k, CERO)
-            ex = exo["por_clave"].get(("categoria", k), CERO)
+            ex = exo["por_clave_calculado"].get(("categoria", k), CERO)
+            ex_motor = exo["por_clave"].get(("categoria", k), CERO)
+            if redondear(ex, 2) != redondear(ex_motor, 2):
+                reg.problema(s, "Cuadro 34", "exoneracion",
+                             f"categoría {k}: el monto exonerado {f['exonerado']} arrastra la cifra "
+                             f"del Cuadro 33 que no es un monto anual; con los montos anuales "
+                             f"sería {_n(ex_motor)} y el ingreso proyectado "
+                             f"{_n(ia - ex_motor)}")
             reg.cifra(s, "Cuadro 34", f"categoría {k}: tasa mensual", tm, f["tasa_mensual"], True)
             reg.cifra(s, "Cuadro 34", f"categoría {k}: ingreso mensual", im, f["ingreso_mensual"])
             reg.cifra(s, "Cuadro 34", f"categoría {k}: ingreso anual", ia, f["ingreso_anual"])
@@ -709,8 +825,9 @@ def _verificar_parques(reg: _Registro, o: Ordenanza) -> None:
         t = c["totales"]
         for k in ("ingreso_mensual", "ingreso_anual", "exonerado"):
             reg.cifra(s, "Cuadro 34", f"Total {k.replace('_', ' ')}", tot[k], t.get(k))
-        reg.cifra(s, "Cuadro 34", "Total ingreso proyectado",
-                  tot["ingreso_anual"] - tot["exonerado"], t.get("proyectado"))
+        _proyectado(reg, s, "Cuadro 34", tot["ingreso_anual"], tot["exonerado"],
+                    t.get("exonerado"), t.get("proyectado"), t.get("ingreso_anual"),
+                    [f.get("proyectado") for f in c["filas"]])
 
 
 def _verificar_serenazgo(reg: _Registro, o: Ordenanza) -> None:
@@ -747,8 +864,9 @@ def _verificar_serenazgo(reg: _Registro, o: Ordenanza) -> None:
         return t, t * o.meses
 
     exo = _revisar_exoneraciones(reg, o, s, "cuadro_48", pub["cuadro_48"], tasa_de)
-    reg.cifra(s, "Cuadro 48", "Ingreso anual proyectado",
-              o.serenazgo.costo.total - exo["exonerar_anual"], pub["cuadro_48"].get("proyectado"))
+    _proyectado(reg, s, "Cuadro 48", o.serenazgo.costo.total, exo["como_calculado"],
+                pub["cuadro_48"].get("totales", {}).get("exonerar_anual"),
+                pub["cuadro_48"].get("proyectado"), concepto="Ingreso anual proyectado")
 
 
 _VERIFICADORES = {
@@ -821,11 +939,21 @@ def formatear_verificacion(v: Verificacion, formato: str = "texto", solo_distint
             continue
         lineas.append(f"{NOMBRES_SERVICIO[s].upper()}")
         filas = [["Cuadro", "Cifra", "Recalculado", "Publicado", "", "Tasa"]]
+        calculos = {}
         for c in cifras:
             filas.append([c.cuadro, c.concepto[:70], f"{c.recalculado_redondeado:,.{c.decimales}f}",
                           f"{c.publicado:,.{c.decimales}f}", "✓" if c.ok else "✗",
                           "tasa" if c.es_tasa else ""])
-        lineas += _tabla(filas, (2, 3)) + [""]
+            if c.calculo:
+                calculos[len(filas) - 1] = c.calculo
+        tabla = _tabla(filas, (2, 3))
+        # la cuenta de las cifras que no salen de la fórmula del motor, bajo su fila
+        out = tabla[:2]
+        for i, linea in enumerate(tabla[2:], 1):
+            out.append(linea)
+            if i in calculos:
+                out.append(f"    ↳ {calculos[i]}")
+        lineas += out + [""]
     lineas.append(f"INCONSISTENCIAS DEL TEXTO PUBLICADO ({len(v.inconsistencias)})")
     for i, inc in enumerate(v.inconsistencias, 1):
         lineas.append(f"{i:3d}. [{NOMBRES_SERVICIO.get(inc.servicio, inc.servicio or 'general')} · "
