@@ -35,8 +35,11 @@ demo: instalar $(CAPAS)
 	@echo "   Reporte completo: $(SALIDAS)/verificacion-ordenanza.txt"
 	@echo "== 4. Arbitrios por predio desde el catastro"
 	$(BIN)/catastro tarifas $(CAPAS) --salida $(SALIDAS)/tarifas
+	@echo "== 5. Mapas publicables (sin conexión) y láminas A3"
+	$(BIN)/catastro mapas $(CAPAS) --salida mapas --imprimir
 	@echo ""
 	@echo "Listo. Derivados: $(SALIDAS)/derivados.gpkg · Arbitrios: $(SALIDAS)/tarifas/arbitrios_predios.csv · Informe técnico: $(SALIDAS)/tarifas/informe.html"
+	@echo "Mapas: $(CURDIR)/mapas/index.html"
 
 test: instalar
 	$(BIN)/python -m pytest -q

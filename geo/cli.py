@@ -104,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="imprime la tabla de calibración: generado vs ordenanza")
 
     _ordenes_derivadas(orden)
+    _ordenes_almacen(orden)
     return p
 
 
@@ -121,6 +122,7 @@ def _ordenes_derivadas(orden) -> None:
     s.add_argument("--tolerancia", type=float, help="tolerancia de frontis en m (0.5)")
     s.add_argument("--fiscalizacion", action="store_true",
                    help="lista predios con frontis declarado muy distinto del derivado")
+    _opcion_fecha(s)
 
     s = orden("verificar-ordenanza", "recalcula cada cuadro de la ordenanza y lo compara",
               "Alimenta el motor con los agregados publicados, recalcula cada cuadro del Anexo "
@@ -132,12 +134,76 @@ def _ordenes_derivadas(orden) -> None:
     s.add_argument("capas", nargs="?", default=str(ALMACEN_POR_DEFECTO), help="GeoPackage")
     s.add_argument("--ordenanza", help="archivo .toml (por defecto Oxapampa 2020)")
     s.add_argument("--salida", default="salidas/tarifas", help="carpeta de salida")
+    _opcion_fecha(s)
     s.add_argument("--distancia", choices=("euclidea", "red"), default="euclidea")
+
+    s = orden("mapas", "publica los mapas (HTML sin red y, con --imprimir, láminas A3 en PDF)",
+              "Publica los mapas que acompañan a la ordenanza: zonas de recolección, sectores de "
+              "barrido y micro-rutas, parques y jardines, arbitrios por predio y serenazgo. Cada "
+              "HTML se abre sin conexión; no llevan datos personales salvo pedido expreso.")
+    s.add_argument("capas", nargs="?", default=str(ALMACEN_POR_DEFECTO), help="GeoPackage")
+    s.add_argument("--salida", default="mapas", help="carpeta de los mapas (por defecto mapas/)")
+    _opcion_fecha(s)
+    s.add_argument("--ordenanza", help="archivo .toml (por defecto Oxapampa 2020)")
+    s.add_argument("--distancia", choices=("euclidea", "red"), default="euclidea")
+    s.add_argument("--imprimir", action="store_true",
+                   help="además, láminas A3 en PDF y PNG para anexar a la ordenanza")
+    s.add_argument("--incluir-datos-personales", action="store_true",
+                   help="publica nombre y documento del contribuyente en las ventanas (¡cuidado!)")
 
     s = orden("liquidacion", "desglose del arbitrio de un predio, como lo lee el contribuyente")
     s.add_argument("codigo", help="código catastral")
     s.add_argument("--capas", default=str(ALMACEN_POR_DEFECTO), help="GeoPackage")
     s.add_argument("--ordenanza", help="archivo .toml (por defecto Oxapampa 2020)")
+
+
+def _opcion_fecha(s) -> None:
+    s.add_argument("--fecha", metavar="AAAA-MM-DD",
+                   help="el catastro como estaba al final de ese día (hora del Perú, UTC−5), "
+                        "reconstruido del historial")
+
+
+def _ordenes_almacen(orden) -> None:
+    """Órdenes de actualización del catastro con historial (geo.almacen)."""
+    s = orden("actualizar", "aplica altas, bajas, modificaciones, subdivisiones y acumulaciones",
+              "Aplica un archivo de CAMBIOS al almacén, todo o nada, después de validarlo con las "
+              "reglas de 'catastro validar' (sobre los predios afectados y sus vecinos). Cada "
+              "cambio queda en el historial con fecha, usuario y expediente.\n\n"
+              "CAMBIOS: GeoPackage, GeoJSON o CSV con WKT; columnas operacion (alta, "
+              "modificacion, baja, subdivision, acumulacion), codigo, origen (subdivisión: el "
+              "código subdividido; acumulación: los códigos unidos, separados por ';'), version "
+              "(opcional: la versión del predio en que se basó el cambio), borrar (opcional: "
+              "columnas a vaciar, separadas por ';') y los atributos del esquema de predios. En "
+              "una modificación, una celda vacía deja el valor como está.")
+    s.add_argument("capas", help="almacén: GeoPackage (capas/oxapampa.gpkg) o postgresql://…")
+    s.add_argument("--cambios", required=True, help="archivo de CAMBIOS (.gpkg .geojson .csv)")
+    s.add_argument("--expediente", required=True, help="número de expediente que lo sustenta")
+    s.add_argument("--usuario", required=True, help="quién registra el cambio")
+    s.add_argument("--motivo", help="motivo (texto libre: independización, HAD 2025 …)")
+    s.add_argument("--crs", help="CRS del archivo de cambios si no lo declara (EPSG:32718)")
+    s.add_argument("--capa-origen", help="capa del archivo de cambios si tiene varias")
+    s.add_argument("--simular", action="store_true",
+                   help="solo valida y muestra qué se haría; no escribe nada")
+
+    s = orden("historial", "muestra la vida de un predio (y de los predios de los que proviene)")
+    s.add_argument("codigo", help="código catastral")
+    s.add_argument("--capas", default=str(ALMACEN_POR_DEFECTO),
+                   help=f"almacén (por defecto {ALMACEN_POR_DEFECTO})")
+    s.add_argument("--formato", choices=("texto", "json"), default="texto")
+
+    s = orden("confirmar-frontis", "confirma o corrige en campo el frontis de un predio",
+              "Registra el frontis medido en campo. Un frontis confirmado no lo cambia ninguna "
+              "derivación posterior (que igual informa la diferencia) y es el que usa la tarifa. "
+              "Para muchos predios: --archivo CSV con columnas codigo, metros, observacion "
+              "(y opcionalmente expediente, frontis_derivado_m).")
+    s.add_argument("codigo", nargs="?", help="código catastral (o use --archivo)")
+    s.add_argument("--metros", type=float, help="frontis confirmado, en metros")
+    s.add_argument("--usuario", required=True, help="quién confirma")
+    s.add_argument("--observacion", help="por qué: visita de campo, fecha, acta …")
+    s.add_argument("--expediente", help="expediente (opcional)")
+    s.add_argument("--archivo", help="CSV para confirmar muchos predios a la vez")
+    s.add_argument("--capas", default=str(ALMACEN_POR_DEFECTO),
+                   help=f"almacén (por defecto {ALMACEN_POR_DEFECTO})")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -278,7 +344,8 @@ def _orden_derivar(args) -> int:
     config = CONFIG if args.tolerancia is None else CONFIG.con(tolerancia_frontis_m=args.tolerancia)
     salida = Path(args.salida or "salidas/derivados.gpkg")
     with _progreso("Derivando frontis, parques, zonas y micro-rutas…") as avanzar:
-        _, derivados, _ = derivar_almacen(args.capas, args.ordenanza, args.distancia, config)
+        _, derivados, _ = derivar_almacen(args.capas, args.ordenanza, args.distancia, config,
+                                          fecha=args.fecha)
         avanzar(f"Escribiendo {salida}…")
         escribir_derivados(derivados, salida)
     _escribir(derivados.resumen())
@@ -325,7 +392,8 @@ def _orden_tarifas(args) -> int:
     from geo.tarifas import escribir_salidas, formatear_conciliacion
 
     with _progreso("Derivando y calculando arbitrios…") as avanzar:
-        _, derivados, resultado = tarifas_almacen(args.capas, args.ordenanza, args.distancia)
+        _, derivados, resultado = tarifas_almacen(args.capas, args.ordenanza, args.distancia,
+                                                  fecha=args.fecha)
         avanzar(f"Escribiendo {args.salida}…")
         archivos = escribir_salidas(resultado, args.salida)
     _escribir(formatear_conciliacion(resultado))
@@ -334,6 +402,31 @@ def _orden_tarifas(args) -> int:
     _escribir(f"\nSalidas en {args.salida}:")
     for archivo in archivos:
         _escribir(f"  {archivo}")
+    return SALIDA_OK
+
+
+def _orden_mapas(args) -> int:
+    from geo.flujo import tarifas_almacen
+    from geo.mapas import publicar_mapas
+    from geo.tarifas.salidas import tabla_predios
+
+    with _progreso("Derivando y calculando arbitrios…") as avanzar:
+        capas, derivados, resultado = tarifas_almacen(args.capas, args.ordenanza, args.distancia,
+                                                      fecha=args.fecha)
+        avanzar("Dibujando los mapas…")
+        titulo = resultado.ordenanza.meta.get("ordenanza", "Ordenanza de arbitrios")
+        escritos = publicar_mapas(
+            capas, derivados.predios, derivados.frentes, derivados.microrutas,
+            tabla_predios(resultado), titulo, args.salida,
+            incluir_datos_personales=args.incluir_datos_personales, imprimir=args.imprimir,
+            umbral_cerca_m=derivados.umbral_cerca_m)
+    for archivo in escritos:
+        tam = archivo.stat().st_size / 1e6
+        _escribir(f"  {archivo}  ({tam:,.1f} MB)")
+    if args.incluir_datos_personales:
+        _escribir("ATENCIÓN: estos mapas llevan datos personales; no los publique.")
+    indice = Path(args.salida) / "index.html"
+    _escribir(f"\nMapas listos. Abra {indice.resolve()} en su navegador (funciona sin conexión).")
     return SALIDA_OK
 
 
@@ -347,11 +440,84 @@ def _orden_liquidacion(args) -> int:
     return SALIDA_OK
 
 
+def _orden_actualizar(args) -> int:
+    from geo.almacen import abrir, leer_cambios
+
+    with _progreso("Validando y aplicando los cambios…"), abrir(args.capas) as almacen:
+        cambios = leer_cambios(args.cambios, args.crs, args.capa_origen)
+        if args.simular:
+            plan, avisos = almacen.planificar(cambios, args.expediente, args.usuario,
+                                              args.motivo)
+        else:
+            resumen = almacen.aplicar(cambios, args.expediente, args.usuario, args.motivo)
+            avisos = resumen.avisos
+    for aviso in avisos:
+        _escribir("  " + aviso.como_texto())
+    if args.simular:
+        acciones = [f"{p.accion} {p.codigo}" for p in plan.pasos]
+        _escribir(f"Simulación: los cambios son válidos; se harían {len(acciones)} escrituras "
+                  f"({', '.join(acciones[:20])}{' …' if len(acciones) > 20 else ''}). "
+                  "No se escribió nada.")
+        return SALIDA_OK
+    _escribir(resumen.texto())
+    _escribir(f"Expediente {args.expediente}, usuario {args.usuario}. Vea la vida de un predio "
+              f"con: catastro historial CODIGO --capas {args.capas}")
+    return SALIDA_OK
+
+
+def _orden_historial(args) -> int:
+    from geo.almacen import abrir
+    from geo.almacen.base import texto_historial
+
+    with abrir(args.capas) as almacen:
+        registros = almacen.historial(args.codigo)
+        existe = almacen.existe_predio(args.codigo)
+    if not len(registros) and not existe:
+        from geo.errores import ErrorDatos
+
+        raise ErrorDatos(f"No hay predio {args.codigo} ni historial con ese código en "
+                         f"{args.capas}. Revise el código.", "CODIGO_INEXISTENTE")
+    if args.formato == "json":
+        tabla = registros.drop(columns=["geom_antes", "geom_despues"]).astype(object)
+        tabla = tabla.where(tabla.notna(), None)
+        _escribir(json.dumps({"codigo": args.codigo, "vigente": existe,
+                              "registros": tabla.to_dict(orient="records")},
+                             ensure_ascii=False, indent=2, default=str))
+        return SALIDA_OK
+    _escribir(texto_historial(registros, args.codigo, existe))
+    return SALIDA_OK
+
+
+def _orden_confirmar_frontis(args) -> int:
+    from geo.almacen import abrir
+    from geo.errores import ErrorDatos
+
+    if args.archivo:
+        from geo.almacen.base import leer_confirmaciones
+
+        filas = leer_confirmaciones(args.archivo)
+    else:
+        if not args.codigo or args.metros is None or not args.observacion:
+            raise ErrorDatos("Indique CODIGO, --metros y --observacion (o --archivo CSV con "
+                             "codigo, metros, observacion).", "ARGUMENTOS_FALTANTES")
+        filas = [{"codigo": args.codigo, "metros": args.metros,
+                  "observacion": args.observacion, "expediente": args.expediente}]
+    with abrir(args.capas) as almacen:
+        n = almacen.confirmar_frontis(filas, args.usuario)
+    _escribir(f"{n:,} frontis confirmados por {args.usuario}. Las próximas derivaciones y "
+              "tarifas usan el valor confirmado (y siguen informando la diferencia).")
+    return SALIDA_OK
+
+
 _ORDENES = {
+    "actualizar": _orden_actualizar,
+    "historial": _orden_historial,
+    "confirmar-frontis": _orden_confirmar_frontis,
     "derivar": _orden_derivar,
     "verificar-ordenanza": _orden_verificar_ordenanza,
     "tarifas": _orden_tarifas,
     "liquidacion": _orden_liquidacion,
+    "mapas": _orden_mapas,
     "validar": _orden_validar,
     "importar": _orden_importar,
     "generar-ejemplo": _orden_generar_ejemplo,
