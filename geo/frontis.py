@@ -179,6 +179,8 @@ class ResultadoFrontis:
         ``fila_via`` (posición en la capa de vías), ``x0, y0, x1, y1``, ``longitud_m``.
     huella : posición de la huella de cada predio (arreglo en el orden de ``predios``).
     avisos : problemas encontrados (``PREDIO_SIN_FRONTIS``, ``FRONTIS_SIN_VIA``, …).
+    marca_huella : por huella, ``"sin_frontis"`` (interior), ``"frontis_sin_via"`` (lindero
+        exterior de al menos ``MIN_EXTERIOR_M`` sin vía, esté o no cerca de una) o ``""``.
     """
 
     frentes: gpd.GeoDataFrame
@@ -187,6 +189,7 @@ class ResultadoFrontis:
     tramos: pd.DataFrame
     huella: np.ndarray
     avisos: list[Problema] = field(default_factory=list)
+    marca_huella: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
 
 
 # --------------------------------------------------------------------------------------------
@@ -277,12 +280,16 @@ def linderos_exteriores(
     # 2) El resto se recorta contra los segmentos vecinos casi paralelos a < tolerancia.
     cand = np.flatnonzero(~exacto)
     arbol = shapely.STRtree(como_lineas(todos))
+    ux, uy = unitario(todos)
     s_list, lo_list, hi_list = [], [], []
     for ini in range(0, len(cand), _LOTE_CONSULTA):
         c = cand[ini : ini + _LOTE_CONSULTA]
         qi, tj = arbol.query(diagonales(seg[c], tolerancia))
         s = c[qi]
-        otro = dueno_todos[tj] != dueno[s]
+        # descarte barato de los pares que no son del mismo polígono ni casi paralelos (los
+        # laterales de cada esquina); el margen deja la decisión exacta a _intervalo_cubierto
+        otro = (dueno_todos[tj] != dueno[s]) & (
+            np.abs(ux[s] * ux[tj] + uy[s] * uy[tj]) >= COS_PARALELO - 1e-6)
         s, tj = s[otro], tj[otro]
         lo, hi, ok = _intervalo_cubierto(seg[s], todos[tj], tolerancia)
         s_list.append(s[ok])
@@ -487,6 +494,15 @@ def asignar_a_vias(
     return np.vstack(tramos), np.concatenate(origen), np.concatenate(fila)
 
 
+def _distancia_envolventes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distancia entre las envolventes de los segmentos ``a[i]`` y ``b[i]`` (≤ la real)."""
+    dx = np.maximum(0.0, np.maximum(np.minimum(a[:, 0], a[:, 2]) - np.maximum(b[:, 0], b[:, 2]),
+                                    np.minimum(b[:, 0], b[:, 2]) - np.maximum(a[:, 0], a[:, 2])))
+    dy = np.maximum(0.0, np.maximum(np.minimum(a[:, 1], a[:, 3]) - np.maximum(b[:, 1], b[:, 3]),
+                                    np.minimum(b[:, 1], b[:, 3]) - np.maximum(a[:, 1], a[:, 3])))
+    return np.hypot(dx, dy)
+
+
 def _asignar_trozos(piezas, cuales, pi, vj, vseg, vfila, n_filas, semiancho, tol):
     """Corta las piezas ``cuales`` en trozos de ~1 m y asigna cada trozo por el caso 1."""
     p = piezas[cuales]
@@ -507,7 +523,14 @@ def _asignar_trozos(piezas, cuales, pi, vj, vseg, vfila, n_filas, semiancho, tol
     tj = np.repeat(inicio[ppi], cuenta) + (
         np.arange(cuenta.sum()) - np.repeat(np.cumsum(cuenta) - cuenta, cuenta)
     )
-    t = _medir(trozos, tj, vseg, np.repeat(pvj, cuenta), vfila, n_filas, semiancho, tol)
+    vj_t = np.repeat(pvj, cuenta)
+    # Un segmento de vía cuya envolvente está a más de semiancho + tolerancia de la del trozo
+    # no puede dejar ningún punto del trozo a su alcance: no cambia qué trozos cumplen ni su
+    # holgura, y con piezas largas son casi todos los pares.
+    cerca = _distancia_envolventes(trozos[tj], vseg[vj_t]) <= (
+        semiancho[vfila[vj_t]] + tol + 1e-6)
+    tj, vj_t = tj[cerca], vj_t[cerca]
+    t = _medir(trozos, tj, vseg, vj_t, vfila, n_filas, semiancho, tol)
     ok = (t.par & (t.ca <= tol) & (t.cb <= tol) & (t.cm <= tol)).to_numpy()
     uno = _elegir(t, ok, "cm")
     idx = uno.pieza.to_numpy()
@@ -525,6 +548,7 @@ def calcular_frontis(
     sectores_barrido: gpd.GeoDataFrame | None = None,
     areas_verdes: gpd.GeoDataFrame | None = None,
     config: Config = CONFIG,
+    zona_urbana: gpd.GeoDataFrame | None = None,
 ) -> ResultadoFrontis:
     """Frontis de cada predio y sus trozos por vía, cuadra y sector de barrido.
 
@@ -537,6 +561,14 @@ def calcular_frontis(
         trozo toma el sector que contiene su punto medio.
     areas_verdes : sus linderos tapan el lindero de los predios (no son frontis).
     config : ``tolerancia_frontis_m`` y anchos por defecto.
+    zona_urbana : con los sectores, el área que el barrido debería cubrir (ver
+        :func:`area_esperada`). Un trozo de frontis fuera de todo sector da un
+        ``FRENTE_SIN_SECTOR`` por predio si cae dentro de esa área; si no (zona rural, sin
+        servicio), se cuenta en un solo aviso de resumen con elemento vacío.
+
+    Los predios sin frontis dan ``PREDIO_SIN_FRONTIS`` (interiores), ``FRONTIS_SIN_VIA`` (lindero
+    exterior cerca de alguna vía: falta un eje o un ancho) o un resumen ``PREDIO_SIN_FRONTIS``
+    para los que dan a terreno abierto (ver :func:`_avisos_sin_frontis`).
 
     Returns
     -------
@@ -546,7 +578,8 @@ def calcular_frontis(
 
     exigir_metrico(predios, "predios")
     exigir_metrico(vias, "vias")
-    for nombre, capa in (("sectores_barrido", sectores_barrido), ("areas_verdes", areas_verdes)):
+    for nombre, capa in (("sectores_barrido", sectores_barrido), ("areas_verdes", areas_verdes),
+                         ("zona_urbana", zona_urbana)):
         if capa is not None:
             exigir_mismo_crs(predios, capa, "predios", nombre)
     exigir_mismo_crs(predios, vias, "predios", "vias")
@@ -575,20 +608,32 @@ def calcular_frontis(
     )
     lineas = como_lineas(tramos)
     avisos: list[Problema] = []
+    # punto medio de cada tramo, igual que line_interpolate_point(0.5, normalized=True)
+    medio = shapely.points(tramos[:, 0] + 0.5 * (tramos[:, 2] - tramos[:, 0]),
+                           tramos[:, 1] + 0.5 * (tramos[:, 3] - tramos[:, 1]))
     if sectores_barrido is not None and len(sectores_barrido) and len(t):
-        pos = sector_de_tramos(lineas, sectores_barrido)
+        pos = sector_de_tramos(lineas, sectores_barrido, medio)
         sect = _texto_o_none(sectores_barrido["sector"].astype("string"))
         frec = pd.to_numeric(sectores_barrido["frecuencia_semanal"], errors="coerce").to_numpy()
         t["sector_barrido"] = np.where(pos >= 0, sect[np.maximum(pos, 0)], None)
         t["frecuencia_semanal"] = np.where(pos >= 0, frec[np.maximum(pos, 0)], np.nan)
         if (pos < 0).any():
-            fuera = np.unique(t.huella.to_numpy()[pos < 0])
-            avisos += [
-                _problema("FRENTE_SIN_SECTOR", claves[h], geoms[h],
-                          "Un trozo de su frontis queda fuera de todo sector de barrido: "
-                          "revise los límites de la capa 'sectores_barrido'.")
-                for h in fuera
-            ]
+            fuera = pos < 0
+            esperado = cubre(area_esperada(sectores_barrido, zona_urbana), medio[fuera])
+            h_fuera = t.huella.to_numpy()[fuera]
+            dentro = np.unique(h_fuera[esperado])
+            avisos += problemas_por_huella(
+                "FRENTE_SIN_SECTOR", claves[dentro], geoms[dentro],
+                "Un trozo de su frontis queda fuera de todo sector de barrido, dentro del área "
+                "que los sectores deberían cubrir: revise los límites de la capa "
+                "'sectores_barrido'.")
+            lejos = np.setdiff1d(np.unique(h_fuera), dentro)
+            if len(lejos):
+                avisos.append(resumen_fuera(
+                    "FRENTE_SIN_SECTOR", claves[lejos],
+                    "predios tienen frontis fuera de los sectores de barrido y de su área "
+                    "(zona urbana y envolvente de cada sector): sin servicio de barrido, "
+                    "normal en zona rural."))
     else:
         t["sector_barrido"] = None
         t["frecuencia_semanal"] = np.nan
@@ -614,9 +659,12 @@ def calcular_frontis(
 
     frontis_h = np.bincount(t.huella.to_numpy(), weights=t.longitud_m.to_numpy(), minlength=n_h)
     unidades = np.bincount(huella, minlength=n_h)
-    avisos += _avisos_sin_frontis(frontis_h, exterior_h, claves, geoms, unidades,
-                                  float(semiancho.max()) + tol if len(semiancho) else tol)
-    return ResultadoFrontis(frentes, frontis_m, exterior_m, t, huella, avisos)
+    avisos += _avisos_sin_frontis(frontis_h, exterior_h, claves, geoms, unidades, piezas,
+                                  dueno, vias, semiancho, tol, config)
+    sin = frontis_h <= 0
+    marca = np.where(sin & (exterior_h >= MIN_EXTERIOR_M), "frontis_sin_via",
+                     np.where(sin, "sin_frontis", "")).astype(object)
+    return ResultadoFrontis(frentes, frontis_m, exterior_m, t, huella, avisos, marca)
 
 
 def exigir_mismo_crs(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, na: str, nb: str) -> None:
@@ -642,8 +690,17 @@ def _agregar_trozos(t: pd.DataFrame, lineas: np.ndarray) -> gpd.GeoDataFrame:
     out = g.agg(longitud_m=("longitud_m", "sum"),
                 frecuencia_semanal=("frecuencia_semanal", "first")).reset_index()
     orden = np.argsort(gid, kind="stable")
-    multi = shapely.multilinestrings(lineas[orden], indices=gid[orden])
-    out["geometry"] = shapely.line_merge(multi)
+    # line_merge solo donde hay más de un trozo: el de un solo trozo es el trozo mismo
+    cuenta = np.bincount(gid, minlength=len(out))
+    varios = cuenta[gid[orden]] > 1
+    geom = np.empty(len(out), dtype=object)
+    geom[gid[orden][~varios]] = lineas[orden][~varios]
+    grupos = np.flatnonzero(cuenta > 1)
+    if len(grupos):
+        local = np.searchsorted(grupos, gid[orden][varios])
+        multi = shapely.multilinestrings(lineas[orden][varios], indices=local)
+        geom[grupos] = shapely.line_merge(multi)
+    out["geometry"] = geom
     out["_cm"] = np.round(out["longitud_m"].to_numpy() * 100.0).astype(np.int64)
     return gpd.GeoDataFrame(out[cols], geometry="geometry")
 
@@ -693,29 +750,141 @@ def _prorratear(matriz: gpd.GeoDataFrame, predios: gpd.GeoDataFrame, huella: np.
     return x[cols]
 
 
-def _problema(codigo, elemento, geom, mensaje, severidad="aviso") -> Problema:
-    p = shapely.point_on_surface(geom) if geom is not None and not shapely.is_empty(geom) else None
-    ubic = f"{p.x:.2f} {p.y:.2f}" if p is not None else ""
-    return Problema(codigo, severidad, "predios", str(elemento), mensaje, ubic)
+def problemas_por_huella(codigo: str, claves: np.ndarray, geoms: np.ndarray,
+                         mensajes: str | np.ndarray, severidad: str = "aviso") -> list[Problema]:
+    """Un :class:`Problema` por huella, con su punto representativo (vectorizado)."""
+    n = len(claves)
+    if n == 0:
+        return []
+    geoms = np.asarray(geoms, dtype=object)
+    ubic = np.full(n, "", dtype=object)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if ok.any():
+        xy = shapely.get_coordinates(shapely.point_on_surface(geoms[ok]))
+        ubic[ok] = [f"{x:.2f} {y:.2f}" for x, y in xy]
+    if isinstance(mensajes, str):
+        mensajes = [mensajes] * n
+    return [Problema(codigo, severidad, "predios", str(c), m, u)
+            for c, m, u in zip(claves, mensajes, ubic)]
 
 
-def _avisos_sin_frontis(frontis_h, exterior_h, claves, geoms, unidades, alcance):
-    avisos = []
-    for h in np.flatnonzero(frontis_h <= 0):
-        ph = f" (propiedad horizontal, {unidades[h]} unidades)" if unidades[h] > 1 else ""
-        if exterior_h[h] >= MIN_EXTERIOR_M:
-            avisos.append(_problema(
-                "FRONTIS_SIN_VIA", claves[h], geoms[h],
-                f"El predio{ph} tiene {exterior_h[h]:.1f} m de lindero exterior (no compartido "
-                f"con otros predios ni áreas verdes) pero ninguna vía de la capa 'vias' a su "
-                f"alcance (semiancho + tolerancia, hasta {alcance:.1f} m). Frontis = 0. Si da a "
-                "una calle, falta en la capa 'vias' o su ancho_m es menor que el real; si da a "
-                "terreno abierto o a un río, no requiere acción."))
-        else:
-            avisos.append(_problema(
-                "PREDIO_SIN_FRONTIS", claves[h], geoms[h],
-                f"Predio interior{ph}: todo su lindero es compartido con otros predios o áreas "
-                "verdes; frontis = 0. Verifique su acceso (servidumbre, pasaje) en campo."))
+EJEMPLOS_RESUMEN = 5
+"""Códigos de ejemplo que lleva un aviso de resumen."""
+
+
+def resumen_fuera(codigo: str, claves: np.ndarray, texto: str) -> Problema:
+    """Un solo aviso (elemento vacío) que cuenta predios sin acción necesaria."""
+    ej = ", ".join(str(c) for c in claves[:EJEMPLOS_RESUMEN])
+    mas = ", …" if len(claves) > EJEMPLOS_RESUMEN else ""
+    return Problema(codigo, "aviso", "predios", "",
+                    f"{len(claves)} {texto} Ejemplos: {ej}{mas}.")
+
+
+def cuenta_aviso(aviso: Problema) -> int:
+    """Predios que representa un aviso: 1, o la cuenta de un aviso de :func:`resumen_fuera`."""
+    if aviso.elemento:
+        return 1
+    primera = aviso.mensaje.split(" ", 1)[0]
+    return int(primera) if primera.isdigit() else 1
+
+
+def area_esperada(capa: gpd.GeoDataFrame | None,
+                  zona_urbana: gpd.GeoDataFrame | None = None) -> np.ndarray:
+    """Polígonos del área que una capa de zonas debería cubrir.
+
+    La envolvente convexa de cada parte de cada polígono de ``capa`` y, si se da, la
+    ``zona_urbana``. Un predio que queda fuera de ``capa`` pero dentro de esta área indica un
+    hueco en los límites; fuera de ella es lo esperado (p. ej. zona rural sin servicio).
+    Se usa la envolvente por parte (no la del conjunto) para que una capa en mosaico (varios
+    cascos urbanos) no cubra el campo entre ellos.
+    """
+    out = []
+    if capa is not None and len(capa):
+        out.append(shapely.convex_hull(shapely.get_parts(capa.geometry.to_numpy())))
+    if zona_urbana is not None and len(zona_urbana):
+        out.append(shapely.get_parts(zona_urbana.geometry.to_numpy()))
+    return np.concatenate(out) if out else np.empty(0, dtype=object)
+
+
+def cubre(areas: np.ndarray, geoms: np.ndarray) -> np.ndarray:
+    """Máscara: la geometría corta alguna de ``areas``."""
+    geoms = np.asarray(geoms, dtype=object)
+    out = np.zeros(len(geoms), dtype=bool)
+    if len(areas) and len(geoms):
+        gi, _ = shapely.STRtree(areas).query(geoms, predicate="intersects")
+        out[gi] = True
+    return out
+
+
+def alcance_calle(semiancho: np.ndarray, config: Config = CONFIG) -> float:
+    """Distancia (m) hasta la que un lindero exterior sin vía «parece dar a una calle».
+
+    Dos veces el mayor semiancho de vía posible (el mayor de la capa y el de los anchos por
+    defecto de ``config``, p. ej. 10 m de una avenida de 20 m), más la tolerancia.
+    """
+    defecto = max(config.ancho_via_por_tipo_m.values()) / 2.0
+    mayor = max(float(semiancho.max()) if len(semiancho) else 0.0, defecto)
+    return 2.0 * mayor + float(config.tolerancia_frontis_m)
+
+
+def distancia_segmentos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distancia euclídea entre los segmentos ``a[i]`` y ``b[i]`` (0 si se cortan)."""
+    d = np.minimum.reduce([
+        distancia_punto_segmento(a[:, 0], a[:, 1], b), distancia_punto_segmento(a[:, 2], a[:, 3], b),
+        distancia_punto_segmento(b[:, 0], b[:, 1], a), distancia_punto_segmento(b[:, 2], b[:, 3], a),
+    ])
+    s1, s2 = lado(b[:, 0], b[:, 1], a), lado(b[:, 2], b[:, 3], a)
+    s3, s4 = lado(a[:, 0], a[:, 1], b), lado(a[:, 2], a[:, 3], b)
+    cruzan = (s1 * s2 < 0) & (s3 * s4 < 0)
+    return np.where(cruzan, 0.0, d)
+
+
+def _avisos_sin_frontis(frontis_h, exterior_h, claves, geoms, unidades, piezas, dueno, vias,
+                        semiancho, tol, config):
+    """Avisos de huellas sin frontis.
+
+    * Todo el lindero compartido → ``PREDIO_SIN_FRONTIS`` por predio (predio interior).
+    * Lindero exterior y alguna vía a menos de :func:`alcance_calle` de él → ``FRONTIS_SIN_VIA``
+      por predio: parece dar a una calle cuyo eje falta en la capa o cuyo ``ancho_m`` es menor
+      que el real.
+    * Lindero exterior lejos de toda vía → terreno abierto (chacras, ribera): un solo
+      ``PREDIO_SIN_FRONTIS`` de resumen (elemento vacío) con la cuenta y algunos ejemplos.
+    """
+    sin = frontis_h <= 0
+    interior = np.flatnonzero(sin & (exterior_h < MIN_EXTERIOR_M))
+    exterior = np.flatnonzero(sin & (exterior_h >= MIN_EXTERIOR_M))
+    alcance = alcance_calle(semiancho, config)
+    cerca = np.zeros(len(frontis_h), dtype=bool)
+    if len(exterior) and len(vias):
+        vseg, _ = segmentos(vias.geometry.to_numpy())
+        es_ext = np.zeros(len(frontis_h), dtype=bool)
+        es_ext[exterior] = True
+        cual = np.flatnonzero(es_ext[dueno])
+        if len(cual) and len(vseg):
+            pi, vj = _pares_via(piezas[cual], vseg, np.full(len(vseg), alcance))
+            d = distancia_segmentos(piezas[cual][pi], vseg[vj])
+            cerca[dueno[cual][pi[d <= alcance]]] = True
+    ph = np.where(unidades > 1, np.char.add(np.char.add(" (propiedad horizontal, ",
+                                                        unidades.astype(str)), " unidades)"), "")
+    calle = exterior[cerca[exterior]]
+    abierto = exterior[~cerca[exterior]]
+    avisos = problemas_por_huella(
+        "FRONTIS_SIN_VIA", claves[calle], geoms[calle],
+        [f"El predio{ph[h]} tiene {exterior_h[h]:.1f} m de lindero exterior (no compartido con "
+         f"otros predios ni áreas verdes) a menos de {alcance:.1f} m de una vía, pero ninguna "
+         "vía de la capa 'vias' a su alcance para frontis (semiancho + tolerancia). Frontis = "
+         "0. Si da a una calle, falta en la capa 'vias' o su ancho_m es menor que el real."
+         for h in calle])
+    avisos += problemas_por_huella(
+        "PREDIO_SIN_FRONTIS", claves[interior], geoms[interior],
+        [f"Predio interior{ph[h]}: todo su lindero es compartido con otros predios o áreas "
+         "verdes; frontis = 0. Verifique su acceso (servidumbre, pasaje) en campo."
+         for h in interior])
+    if len(abierto):
+        avisos.append(resumen_fuera(
+            "PREDIO_SIN_FRONTIS", claves[abierto],
+            f"predios tienen lindero exterior pero ninguna vía a menos de {alcance:.1f} m: dan "
+            "a terreno abierto (chacras, ríos); frontis = 0, no requiere acción."))
     return avisos
 
 

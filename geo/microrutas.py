@@ -38,8 +38,19 @@ def microrutas(vias: gpd.GeoDataFrame, sectores_barrido: gpd.GeoDataFrame) -> gp
     exigir_mismo_crs(vias, sectores_barrido, "vias", "sectores_barrido")
     lineas = vias.geometry.to_numpy()
     sect = sectores_barrido.geometry.to_numpy()
-    si, vj = shapely.STRtree(lineas).query(sect, predicate="intersects")
-    geom = shapely.intersection(lineas[vj], sect[si])
+    # por partes (un sector multiparte tiene una envolvente enorme); un eje contenido en una
+    # parte es su propio tramo y no hace falta recortarlo
+    partes, sector_de = shapely.get_parts(sect, return_index=True)
+    arbol = shapely.STRtree(lineas)
+    ki, vj = arbol.query(partes, predicate="intersects")
+    kc, vc = arbol.query(partes, predicate="contains")
+    n = len(lineas)
+    contenido = np.isin(ki * n + vj, kc * n + vc)
+    geom = lineas[vj].copy()
+    geom[~contenido] = shapely.intersection(lineas[vj[~contenido]], partes[ki[~contenido]])
+    si = sector_de[ki]
+    orden = np.lexsort((vj, si))  # el orden de antes: por sector y luego por eje
+    si, vj, geom = si[orden], vj[orden], geom[orden]
     lg = shapely.length(geom)
     ok = lg > 0
     si, vj, geom, lg = si[ok], vj[ok], geom[ok], lg[ok]

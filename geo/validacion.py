@@ -256,6 +256,21 @@ def _texto_limpio(serie: pd.Series) -> pd.Series:
     return out
 
 
+def _texto_limpio_rapido(serie: pd.Series) -> pd.Series:
+    """:func:`_texto_limpio` vectorizado para columnas de texto (dtype ``str``), que es como
+    llegan de pyogrio: el mismo resultado (None si faltaba, NaN si quedó vacío) sin pasar
+    cada valor por Python."""
+    if not isinstance(serie.dtype, pd.StringDtype):
+        return _texto_limpio(serie)
+    presentes = serie.notna().to_numpy()
+    if not presentes.any():
+        return pd.Series(None, index=serie.index, dtype=object)
+    limpio = serie.str.strip()
+    out = limpio.astype(object).to_numpy(copy=True)  # los que faltan: NaN, como _texto_limpio
+    out[(limpio == "").fillna(False).to_numpy(dtype=bool)] = np.nan
+    return pd.Series(out, index=serie.index, dtype=object)
+
+
 def convertir_columnas(gdf: gpd.GeoDataFrame, capa: Capa) -> tuple[gpd.GeoDataFrame, list[Problema]]:
     """Convierte las columnas del esquema a su tipo; informa cada valor que no se pudo convertir.
 
@@ -271,12 +286,12 @@ def convertir_columnas(gdf: gpd.GeoDataFrame, capa: Capa) -> tuple[gpd.GeoDataFr
             continue
         serie = gdf[col.nombre]
         if col.tipo == "texto":
-            gdf[col.nombre] = _texto_limpio(serie)
+            gdf[col.nombre] = _texto_limpio_rapido(serie)
             continue
         if pd.api.types.is_numeric_dtype(serie):
             vacio = serie.isna()
         else:
-            vacio = _texto_limpio(serie).isna()
+            vacio = _texto_limpio_rapido(serie).isna()
         num = pd.to_numeric(serie.where(~vacio), errors="coerce")
         malo = ~vacio & num.isna()
         if col.tipo == "entero":

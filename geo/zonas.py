@@ -64,8 +64,16 @@ def asignar_por_area(
     if n == 0 or len(zg) == 0:
         return pd.DataFrame({"pos": pos, "fraccion": frac, "fraccion_segunda": segunda,
                              "dividido": np.zeros(n, dtype=bool)})
+    # Se trabaja con las partes de cada zona: una zona multiparte (p. ej. un distrito en
+    # mosaico) tiene una envolvente enorme y cada consulta la evaluaría contra todo. Un
+    # polígono contenido en una MultiPolygon válida lo está en una sola de sus partes, y el
+    # área de su intersección con la zona es la suma de las de sus partes.
+    partes, zona_de = shapely.get_parts(zg, return_index=True)
     arbol_p = shapely.STRtree(geoms)
-    zi, pj = arbol_p.query(zg, predicate="contains")  # la zona se prepara una sola vez
+    ki, pj = arbol_p.query(partes, predicate="contains")  # cada parte se prepara una vez
+    nz = len(zg)
+    par = np.unique(pj.astype(np.int64) * nz + zona_de[ki])  # (predio, zona) sin repetir
+    pj, zi = par // nz, par % nz
     veces = np.bincount(pj, minlength=n)
     unico = veces[pj] == 1
     pos[pj[unico]] = zi[unico]
@@ -74,11 +82,15 @@ def asignar_por_area(
     resto = np.flatnonzero((veces != 1) & ~shapely.is_empty(geoms) & shapely.is_valid_input(geoms)
                            & (shapely.area(geoms) > 0))
     if len(resto):
-        arbol_z = shapely.STRtree(zg)
-        ri, zj = arbol_z.query(geoms[resto], predicate="intersects")
-        area = shapely.area(shapely.intersection(geoms[resto][ri], zg[zj]))
-        ok = area > 0
-        ri, zj, area = ri[ok], zj[ok], area[ok]
+        arbol_z = shapely.STRtree(partes)
+        ri, kj = arbol_z.query(geoms[resto], predicate="intersects")
+        area_k = shapely.area(shapely.intersection(geoms[resto][ri], partes[kj]))
+        ok = area_k > 0
+        ri, zj, area_k = ri[ok], zona_de[kj[ok]], area_k[ok]
+        # suma por (geometría, zona)
+        clave, inv = np.unique(ri.astype(np.int64) * nz + zj, return_inverse=True)
+        area = np.bincount(inv.ravel(), weights=area_k, minlength=len(clave))
+        ri, zj = clave // nz, clave % nz
         total = shapely.area(geoms[resto])[ri]
         f = area / total
         orden = np.lexsort((zj, -f, ri))
@@ -94,24 +106,38 @@ def asignar_por_area(
                          "dividido": segunda > umbral_division})
 
 
-def sector_de_tramos(lineas: np.ndarray, sectores: gpd.GeoDataFrame) -> np.ndarray:
+def sector_de_tramos(lineas: np.ndarray, sectores: gpd.GeoDataFrame,
+                     medio: np.ndarray | None = None) -> np.ndarray:
     """Posición en ``sectores`` del sector de cada tramo de línea (-1 si ninguno).
 
     El sector que contiene el punto medio del tramo; en un límite, el que contiene más
-    longitud del tramo; con empate, el primero de la capa.
+    longitud del tramo; con empate, el primero de la capa. ``medio``: los puntos medios, si
+    ya se tienen (si no, ``line_interpolate_point(lineas, 0.5, normalized=True)``).
     """
     lineas = np.asarray(lineas, dtype=object)
     out = np.full(len(lineas), -1, dtype=np.int64)
     if len(lineas) == 0 or len(sectores) == 0:
         return out
     sg = sectores.geometry.to_numpy()
-    medio = shapely.line_interpolate_point(lineas, 0.5, normalized=True)
-    ti, sj = shapely.STRtree(sg).query(medio, predicate="intersects")
+    partes, sector_de = shapely.get_parts(sg, return_index=True)  # ver asignar_por_area
+    if medio is None:
+        medio = shapely.line_interpolate_point(lineas, 0.5, normalized=True)
+    ti, kj = shapely.STRtree(partes).query(medio, predicate="intersects")
+    if len(ti):
+        par = np.unique(np.c_[ti, sector_de[kj]], axis=0)
+        ti, sj = par[:, 0], par[:, 1]
+    else:
+        sj = sector_de[kj]
     veces = np.bincount(ti, minlength=len(lineas))
     largo = np.zeros(len(ti))
-    dudoso = veces[ti] > 1  # punto medio en un límite: se desempata por longitud
-    if dudoso.any():
-        largo[dudoso] = shapely.length(shapely.intersection(lineas[ti[dudoso]], sg[sj[dudoso]]))
+    dudoso = np.flatnonzero(veces[ti] > 1)  # punto medio en un límite: se desempata por longitud
+    if len(dudoso):
+        # longitud dentro del sector = suma de las longitudes dentro de sus partes
+        di, pk = shapely.STRtree(partes).query(lineas[ti[dudoso]], predicate="intersects")
+        misma = sector_de[pk] == sj[dudoso[di]]
+        di, pk = di[misma], pk[misma]
+        lg = shapely.length(shapely.intersection(lineas[ti[dudoso[di]]], partes[pk]))
+        largo[dudoso] = np.bincount(di, weights=lg, minlength=len(dudoso))
     orden = np.lexsort((sj, -largo, ti))
     ti, sj = ti[orden], sj[orden]
     primero = np.ones(len(ti), dtype=bool)

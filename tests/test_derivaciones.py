@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
@@ -130,3 +133,64 @@ def test_errores():
     capas["zona_urbana"] = capas["zona_urbana"].to_crs("EPSG:32717")
     with pytest.raises(ErrorCRS, match="EPSG:32717"):
         derivar(capas)
+
+
+def test_predio_sin_zona_por_predio_solo_dentro_del_area_esperada():
+    # Zonas A (x < 15) y B (15 ≤ x < 700) hasta y = ±300 (ver distrito()); un predio nuevo en
+    # y 400–410, dentro de la zona urbana pero fuera de las zonas → aviso propio. LD (x 600,
+    # fuera de la zona urbana) queda dentro de la zona B; se agrega un rural lejano R1.
+    capas = distrito()
+    p = capas["predios"]
+    nuevos = G.predios([box(0, 400, 10, 410), box(2000, 0, 2010, 10)], ["U1", "R1"])
+    capas["predios"] = gpd.GeoDataFrame(pd.concat([p, nuevos], ignore_index=True), crs=G.CRS)
+    capas["zona_urbana"] = G.capa([box(-300, -300, 300, 500)], nombre=["urbana"])
+    d = derivar(capas)
+    propios = sorted(a.elemento for a in d.avisos if a.codigo == "PREDIO_SIN_ZONA" and a.elemento)
+    assert propios == ["U1"]
+    (res,) = [a for a in d.avisos if a.codigo == "PREDIO_SIN_ZONA" and not a.elemento]
+    assert res.mensaje.startswith("1 predios") and "R1" in res.mensaje
+    assert "PREDIO_SIN_ZONA 2" in d.resumen()
+
+
+# --- igualdad con la versión anterior (antes de la optimización) ------------------------------
+
+OXAPAMPA = Path(__file__).resolve().parents[1] / "capas" / "oxapampa.gpkg"
+ANTES = Path(__file__).resolve().parent / "datos"
+
+
+@pytest.mark.skipif(not OXAPAMPA.exists(), reason="falta capas/oxapampa.gpkg")
+def test_oxapampa_igual_que_antes_de_optimizar():
+    # Salida de la versión anterior sobre el distrito por defecto (6481 predios), guardada en
+    # tests/datos antes de cambiar los algoritmos (zonas y sectores por partes, área verde
+    # más cercana por segmentos, micro-rutas sin recortar los ejes contenidos, …): frontis y
+    # trozos al centímetro, distancias a 0,01 m, zonas, sectores, categorías y marcas iguales.
+    from geo.flujo import cargar_capas
+
+    d = derivar(cargar_capas(OXAPAMPA))
+    antes = pd.read_csv(ANTES / "oxapampa_derivados_antes.csv.gz", dtype=str,
+                        keep_default_na=False, na_values=[""])
+    for col in ("frontis_m", "distancia_area_verde_m"):
+        antes[col] = antes[col].astype(float)
+    ahora = d.predios[antes.columns].reset_index(drop=True)
+    assert (np.round(ahora["frontis_m"] * 100) == np.round(antes["frontis_m"] * 100)).all()
+    dist_a, dist_b = antes["distancia_area_verde_m"], ahora["distancia_area_verde_m"]
+    assert ((dist_a == dist_b) | (dist_a.isna() & dist_b.isna())).all()
+    for col in antes.columns.drop(["frontis_m", "distancia_area_verde_m"]):
+        a = [str(x) for x in antes[col].astype(object).fillna("")]
+        b = [str(x) for x in ahora[col].astype(object).fillna("")]
+        assert a == b, col
+
+    claves = ["codigo", "via", "cuadra", "sector_barrido"]
+    fa = pd.read_csv(ANTES / "oxapampa_frentes_antes.csv.gz",
+                     dtype={"codigo": str, "via": str, "sector_barrido": str})
+    fb = pd.DataFrame(d.frentes[claves + ["longitud_m"]])
+    fa["cuadra"], fb["cuadra"] = fa["cuadra"].astype(float), fb["cuadra"].astype(float)
+    fa, fb = (f.sort_values(claves).reset_index(drop=True) for f in (fa, fb))
+    assert fa[claves].fillna("").astype(str).equals(fb[claves].fillna("").astype(str))
+    assert (np.round(fa.longitud_m * 100) == np.round(fb.longitud_m * 100)).all()
+
+    ma = pd.read_csv(ANTES / "oxapampa_microrutas_antes.csv.gz", dtype={"sector": str, "via": str})
+    mb = pd.DataFrame(d.microrutas.drop(columns="geometry"))
+    assert ma["longitud_ml"].tolist() == mb["longitud_ml"].tolist()
+    assert ma["ml_semanal"].tolist() == mb["ml_semanal"].tolist()
+    assert ma["via"].tolist() == mb["via"].tolist()

@@ -25,7 +25,12 @@ def trozos(r, codigo):
 
 
 def avisos(r, codigo_aviso):
-    return sorted(a.elemento for a in r.avisos if a.codigo == codigo_aviso)
+    """Predios con aviso propio (sin los avisos de resumen, de elemento vacío)."""
+    return sorted(a.elemento for a in r.avisos if a.codigo == codigo_aviso and a.elemento)
+
+
+def resumenes(r, codigo_aviso):
+    return [a for a in r.avisos if a.codigo == codigo_aviso and not a.elemento]
 
 
 # --- manzana básica --------------------------------------------------------------------------
@@ -260,3 +265,60 @@ def test_no_modifica_la_entrada():
     antes = p.copy()
     calcular_frontis(p, v)
     assert p.equals(antes)
+
+
+# --- avisos útiles: por predio solo donde hay algo que revisar ---------------------------------
+
+
+def test_lindero_exterior_lejos_de_toda_via_es_terreno_abierto():
+    # El vecino V2 (x 10–20) de la prueba del parque tiene lindero exterior y ninguna vía a
+    # menos de 2 × 10 m + 0,5 (el Jr. Lejos pasa a 90 m): terreno abierto → un solo resumen.
+    p = G.predios([box(0, 0, 10, 10), box(10, 0, 20, 10)], ["A1", "A2"])
+    v = G.vias([("Jr. Lejos", 1, [(-50, -100), (50, -100)])])
+    r = calcular_frontis(p, v)
+    assert avisos(r, "FRONTIS_SIN_VIA") == [] and avisos(r, "PREDIO_SIN_FRONTIS") == []
+    (res,) = resumenes(r, "PREDIO_SIN_FRONTIS")
+    assert res.mensaje.startswith("2 predios") and "A1, A2" in res.mensaje
+    assert r.marca_huella.tolist() == ["frontis_sin_via", "frontis_sin_via"]
+
+
+def test_lindero_exterior_cerca_de_una_via_avisa_por_predio():
+    # Lote de 10 × 10 con su lado sur a 20 m del eje (semiancho 5 m): no es frontis, pero está
+    # a menos de 2 × 10 + 0,5 = 20,5 m → FRONTIS_SIN_VIA. A 21 m ya es terreno abierto.
+    p = G.predios([box(0, 0, 10, 10), box(100, 1, 110, 11)], ["C20", "C21"])
+    v = G.vias([("Jr. Sur", 1, [(-50, -20), (150, -20)])])
+    r = calcular_frontis(p, v)
+    assert avisos(r, "FRONTIS_SIN_VIA") == ["C20"]
+    (res,) = resumenes(r, "PREDIO_SIN_FRONTIS")
+    assert res.mensaje.startswith("1 predios") and "C21" in res.mensaje
+
+
+def test_frente_sin_sector_por_predio_solo_dentro_del_area_esperada():
+    # Sector: x 0–40; zona urbana: x 0–100. U1 (x 60–70) está en la zona urbana fuera del
+    # sector → aviso propio; R1 (x 300–310) está en el campo → cuenta en el resumen.
+    p = G.predios([box(10, 0, 20, 15), box(60, 0, 70, 15), box(300, 0, 310, 15)],
+                  ["S1", "U1", "R1"])
+    v = G.vias([("Jr. Sur", 1, [(-50, -5), (400, -5)])])
+    sectores = G.capa([box(0, -50, 40, 50)], sector=["1"], frecuencia_semanal=[3])
+    urbana = G.capa([box(0, -50, 100, 50)], nombre=["urbana"])
+    r = calcular_frontis(p, v, sectores, zona_urbana=urbana)
+    assert avisos(r, "FRENTE_SIN_SECTOR") == ["U1"]
+    (res,) = resumenes(r, "FRENTE_SIN_SECTOR")
+    assert res.mensaje.startswith("1 predios") and "R1" in res.mensaje
+    # sin zona urbana, U1 también queda fuera de la envolvente del sector
+    r = calcular_frontis(p, v, sectores)
+    assert avisos(r, "FRENTE_SIN_SECTOR") == []
+    assert resumenes(r, "FRENTE_SIN_SECTOR")[0].mensaje.startswith("2 predios")
+
+
+def test_hueco_entre_partes_de_un_sector_avisa_por_predio():
+    # Sector en forma de U (x 0–60, sin la franja x 20–40 al sur): el trozo de H1 cae en el
+    # hueco, dentro de la envolvente convexa del sector → aviso propio.
+    from shapely.geometry import Polygon
+
+    u = Polygon([(0, -50), (20, -50), (20, 20), (40, 20), (40, -50), (60, -50), (60, 50),
+                 (0, 50)])
+    p = G.predios([box(25, 0, 35, 15)], ["H1"])
+    v = G.vias([("Jr. Sur", 1, [(-10, -5), (70, -5)])])
+    r = calcular_frontis(p, v, G.capa([u], sector=["1"], frecuencia_semanal=[3]))
+    assert avisos(r, "FRENTE_SIN_SECTOR") == ["H1"]

@@ -35,3 +35,19 @@ def test_sin_cruce_vacio():
     lejos = s.set_geometry(s.translate(10_000, 10_000))
     r = microrutas(v, lejos)
     assert len(r) == 0
+
+
+def test_sector_multiparte_suma_sus_partes():
+    # Sector «1» en dos partes (x 0–10 y x 30–50) y sector «2» entre ellas; el Jr. Largo
+    # (y = 5, x -5…60) deja 10 + 20 = 30 m en el 1 y 20 m en el 2. El Jr. Corto (x 40, y 1…9)
+    # está contenido en una parte del 1: 8 m.
+    from shapely.geometry import MultiPolygon, box
+
+    sectores = G.capa([MultiPolygon([box(0, 0, 10, 10), box(30, 0, 50, 10)]),
+                       box(10, 0, 30, 10)], sector=["1", "2"], frecuencia_semanal=[7, 3])
+    v = G.vias([("Jr. Largo", 1, [(-5, 5), (60, 5)]), ("Jr. Corto", 1, [(40, 1), (40, 9)])])
+    r = microrutas(v, sectores)
+    got = {(s, via): lg for s, via, lg in zip(r.sector, r.via, r.longitud_ml)}
+    assert got == {("1", "Jr. Largo"): 30.0, ("1", "Jr. Corto"): 8.0, ("2", "Jr. Largo"): 20.0}
+    corto = r[r.via == "Jr. Corto"].geometry.iloc[0]
+    assert corto.length == 8.0

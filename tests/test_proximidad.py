@@ -110,3 +110,27 @@ def test_distancia_invalida():
     capas = G.barrio_con_parque()
     with pytest.raises(ErrorDatos, match="distancia='manhattan'"):
         categorias(capas, distancia="manhattan")
+
+
+def test_verde_mas_cercano_igual_que_query_nearest_sobre_poligonos():
+    # Segunda forma, independiente: la distancia de shapely contra los polígonos enteros
+    # (lo que se hacía antes). Áreas verdes multiparte, un predio dentro de un parque (0 m),
+    # uno que lo toca (0 m) y otros lejos en varias direcciones.
+    import shapely
+    from shapely.geometry import MultiPolygon
+
+    from geo.proximidad import verde_mas_cercano
+
+    verdes = np.array([MultiPolygon([box(0, 0, 50, 30), box(300, 0, 340, 40)]),
+                       box(100, 100, 130, 180).exterior.buffer(0).buffer(3)], dtype=object)
+    rng = np.random.default_rng(1)
+    xy = rng.uniform(-200, 500, (400, 2))
+    geoms = np.concatenate([shapely.box(xy[:, 0], xy[:, 1], xy[:, 0] + 8, xy[:, 1] + 12),
+                            [box(10, 10, 20, 20), box(50, 0, 60, 10)]])
+    h, g, d = verde_mas_cercano(geoms, verdes)
+    assert h.tolist() == list(range(len(geoms)))
+    (qh, qg), qd = shapely.STRtree(verdes).query_nearest(geoms, return_distance=True)
+    assert d.tolist() == qd.tolist()  # la misma distancia, bit a bit
+    assert d[-2:].tolist() == [0.0, 0.0]
+    unico = np.bincount(qh, minlength=len(geoms))[qh] == 1
+    assert (g[qh[unico]] == qg[unico]).all()

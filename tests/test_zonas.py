@@ -90,3 +90,23 @@ def test_sector_de_tramo_con_punto_medio_en_el_limite():
     s = sector_de_tramos(lineas, zonas_ab())
     assert s.tolist() == [0, 0, 0, -1]
     assert np.all(s < 2)
+
+
+def test_zona_multiparte_igual_que_intersectar_la_zona_entera():
+    # Segunda forma: áreas de intersección con la MultiPolygon entera (lo de antes).
+    import shapely
+    from shapely.geometry import MultiPolygon
+
+    z = G.capa([MultiPolygon([box(0, 0, 15, 100), box(200, 0, 300, 100)]),
+                box(15, 0, 200, 100)], zona=["A", "B"])
+    rng = np.random.default_rng(2)
+    xy = rng.uniform(-20, 320, (500, 2))
+    g = shapely.box(xy[:, 0], xy[:, 1] % 90, xy[:, 0] + 12, xy[:, 1] % 90 + 10)
+    r = asignar_por_area(g, z)
+    zg = z.geometry.to_numpy()
+    area = np.stack([shapely.area(shapely.intersection(g, zg[k])) for k in range(2)], axis=1)
+    frac = area / shapely.area(g)[:, None]
+    esperado = np.where(frac.max(axis=1) > 0, np.argmax(frac, axis=1), -1)
+    assert r["pos"].tolist() == esperado.tolist()
+    assert np.allclose(r["fraccion"], frac.max(axis=1), rtol=0, atol=1e-12)
+    assert np.allclose(r["fraccion_segunda"], frac.min(axis=1), rtol=0, atol=1e-12)
