@@ -46,6 +46,9 @@ test: instalar
 
 bench: instalar
 	$(BIN)/python bench/correr.py
+	$(BIN)/python bench/bench_incremental.py
+	@if [ -n "$$CATASTRO_PG" ]; then $(BIN)/python bench/bench_postgis.py $(if $(MILLON),--millon); \
+	else echo "(sin CATASTRO_PG: se omite la comparación con PostGIS; ver .ci/postgis.sh)"; fi
 
 limpiar:
 	rm -rf $(VENV) $(SALIDAS) .pytest_cache

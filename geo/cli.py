@@ -151,6 +151,17 @@ def _ordenes_derivadas(orden) -> None:
     s.add_argument("--incluir-datos-personales", action="store_true",
                    help="publica nombre y documento del contribuyente en las ventanas (¡cuidado!)")
 
+    s = orden("escenario", "compara micro-rutas de barrido: almacén actual vs un plan",
+              "Deriva y tarifica dos almacenes que difieren en 'sectores_barrido' (límites o "
+              "frecuencias) o en la columna opcional 'sector' de 'vias', y compara los Cuadros "
+              "01-05 y 09-10, el arbitrio de barrido de cada predio, quiénes pagan más o menos "
+              "y los ml por barrendero de cada sector; escribe CSV y un mapa de diferencias.")
+    s.add_argument("base", help="GeoPackage actual (lo que se cobra hoy)")
+    s.add_argument("escenario", help="GeoPackage del plan (copia editada de la base)")
+    s.add_argument("--ordenanza", help="archivo .toml (por defecto Oxapampa 2020)")
+    s.add_argument("--salida", default="salidas/escenario", help="carpeta de salida")
+    s.add_argument("--distancia", choices=("euclidea", "red"), default="euclidea")
+
     s = orden("liquidacion", "desglose del arbitrio de un predio, como lo lee el contribuyente")
     s.add_argument("codigo", help="código catastral")
     s.add_argument("--capas", default=str(ALMACEN_POR_DEFECTO), help="GeoPackage")
@@ -369,13 +380,18 @@ def _orden_derivar(args) -> int:
 
 def _escribir_avisos(avisos, ruta: Path) -> None:
     """Avisos a CSV (se abre en Excel/QGIS), de forma atómica."""
+    from dataclasses import fields
+
     import pandas as pd
 
     from geo.capas import archivo_atomico
+    from geo.errores import Problema
 
+    # columna por columna (asdict aviso por aviso tarda segundos con 100k avisos)
+    cols = [f.name for f in fields(Problema)]
+    tabla = pd.DataFrame({c: [getattr(a, c) for a in avisos] for c in cols}, columns=cols)
     with archivo_atomico(ruta) as tmp:
-        pd.DataFrame([a.como_dict() for a in avisos]).to_csv(tmp, index=False,
-                                                             encoding="utf-8-sig")
+        tabla.to_csv(tmp, index=False, encoding="utf-8-sig")
 
 
 def _orden_verificar_ordenanza(args) -> int:
@@ -427,6 +443,22 @@ def _orden_mapas(args) -> int:
         _escribir("ATENCIÓN: estos mapas llevan datos personales; no los publique.")
     indice = Path(args.salida) / "index.html"
     _escribir(f"\nMapas listos. Abra {indice.resolve()} en su navegador (funciona sin conexión).")
+    return SALIDA_OK
+
+
+def _orden_escenario(args) -> int:
+    from geo.escenarios import comparar_almacenes, escribir_comparacion
+
+    with _progreso("Derivando y tarificando la base y el escenario…") as avanzar:
+        comp = comparar_almacenes(args.base, args.escenario, args.ordenanza, args.distancia)
+        avanzar(f"Escribiendo {args.salida}…")
+        titulo = comp.base.resultado.ordenanza.meta.get("ordenanza", "Ordenanza de arbitrios")
+        archivos = escribir_comparacion(comp, args.salida,
+                                        f"Escenario de micro-rutas de barrido · {titulo}")
+    _escribir(comp.resumen())
+    _escribir(f"\nSalidas en {args.salida}:")
+    for archivo in archivos:
+        _escribir(f"  {archivo}")
     return SALIDA_OK
 
 
@@ -518,6 +550,7 @@ _ORDENES = {
     "tarifas": _orden_tarifas,
     "liquidacion": _orden_liquidacion,
     "mapas": _orden_mapas,
+    "escenario": _orden_escenario,
     "validar": _orden_validar,
     "importar": _orden_importar,
     "generar-ejemplo": _orden_generar_ejemplo,

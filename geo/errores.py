@@ -85,3 +85,10 @@ class ErrorOrdenanza(ErrorCatastro):
 
     codigo = "ORDENANZA"
     salida = SALIDA_LECTURA
+
+
+class ErrorConflicto(ErrorCatastro):
+    """Otro usuario cambió el predio después de la versión en que se basó el cambio."""
+
+    codigo = "CONFLICTO"
+    salida = SALIDA_DATOS

@@ -6,10 +6,12 @@ devolvió el anterior.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from geo.capas import a_crs_metrico, leer_capa, listar_capas
@@ -18,16 +20,32 @@ from geo.errores import ErrorDatos
 from geo.esquema import CAPAS
 from geo.validacion import convertir_columnas
 
+log = logging.getLogger(__name__)
 
-def cargar_capas(ruta: str | Path, config: Config = CONFIG) -> dict[str, gpd.GeoDataFrame]:
+
+def cargar_capas(ruta: str | Path, config: Config = CONFIG,
+                 fecha=None) -> dict[str, gpd.GeoDataFrame]:
     """Lee el almacén para derivar: capas presentes, tipos convertidos y CRS métrico.
+
+    ``fecha`` (``"AAAA-MM-DD"``, fin de ese día en hora del Perú): el catastro como estaba
+    entonces, reconstruido del historial (:meth:`geo.almacen.Almacen.capas`). ``ruta`` puede
+    ser también ``postgresql://…``.
 
     Es una comprobación ligera (columnas, tipos, geometrías válidas); la completa (solapes,
     límites del distrito…) es ``catastro validar``, que conviene correr antes. Si algo impide
     derivar, lanza ``ErrorDatos`` diciendo qué falta y cómo seguir.
     """
-    ruta = Path(ruta)
-    presentes = set(listar_capas(ruta))
+    leidas = None
+    if fecha is not None or str(ruta).startswith(("postgresql://", "postgres://")):
+        from geo.almacen import abrir
+
+        with abrir(ruta, config) as almacen:
+            leidas = almacen.capas(fecha)
+        ruta = _Nombre(str(ruta))
+        presentes = set(leidas)
+    else:
+        ruta = Path(ruta)
+        presentes = set(listar_capas(ruta))
     faltan = [c.nombre for c in CAPAS.values() if c.obligatoria and c.nombre not in presentes]
     if faltan:
         raise ErrorDatos(f"{ruta.name} no tiene las capas obligatorias: {', '.join(faltan)}. "
@@ -35,7 +53,7 @@ def cargar_capas(ruta: str | Path, config: Config = CONFIG) -> dict[str, gpd.Geo
     capas: dict[str, gpd.GeoDataFrame] = {}
     for nombre in (n for n in CAPAS if n in presentes):
         esquema = CAPAS[nombre]
-        gdf = leer_capa(ruta, nombre)
+        gdf = leidas[nombre] if leidas is not None else _leer(ruta, nombre)
         sin_col = [c.nombre for c in esquema.columnas if c.obligatoria and c.nombre not in gdf]
         if sin_col:
             raise ErrorDatos(f"La capa '{nombre}' no tiene las columnas {', '.join(sin_col)}. "
@@ -63,9 +81,34 @@ def cargar_capas(ruta: str | Path, config: Config = CONFIG) -> dict[str, gpd.Geo
     return capas
 
 
+class _Nombre(str):
+    """Un almacén que no es un archivo (o una fecha pasada): ``.name`` para los mensajes."""
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+
+def _leer(ruta: Path, nombre: str) -> gpd.GeoDataFrame:
+    """:func:`geo.capas.leer_capa` por Arrow si hay pyarrow (3 × más rápido; mismo resultado).
+
+    Los errores de lectura se dejan a ``leer_capa``, que los explica.
+    """
+    from geo.derivaciones import hay_pyarrow
+
+    if hay_pyarrow():
+        try:
+            return gpd.read_file(ruta, layer=nombre, engine="pyogrio", use_arrow=True)
+        except Exception as e:  # noqa: BLE001 - leer_capa repite la lectura y explica el error
+            log.debug("lectura por Arrow de '%s' falló (%s); se lee sin Arrow", nombre, e)
+    return leer_capa(ruta, nombre)
+
+
 def derivar_almacen(ruta: str | Path, ordenanza=None, distancia: str = "euclidea",
-                    config: Config = CONFIG):
+                    config: Config = CONFIG, fecha=None):
     """capas → derivaciones, con el umbral de parques de la ordenanza.
+
+    ``fecha``: derivar el catastro como estaba ese día (ver :func:`cargar_capas`).
 
     Devuelve ``(capas, derivados, ordenanza)``.
     """
@@ -74,16 +117,36 @@ def derivar_almacen(ruta: str | Path, ordenanza=None, distancia: str = "euclidea
 
     if ordenanza is None or isinstance(ordenanza, (str, Path)):
         ordenanza = cargar_ordenanza(ordenanza)
-    capas = cargar_capas(ruta, config)
+    capas = cargar_capas(ruta, config, fecha)
     derivados = derivar(capas, float(ordenanza.parques.umbral_cerca_m), distancia, config)
+    _frontis_confirmado(ruta, derivados, config, fecha)
     return capas, derivados, ordenanza
 
 
+def _frontis_confirmado(ruta, derivados, config: Config, fecha) -> None:
+    """Un frontis confirmado en campo manda sobre el derivado (que se sigue informando en
+    ``frontis_derivado_m``); sus metros se reparten entre los trozos del predio para que cada
+    uno conserve su sector de barrido. Modifica ``derivados`` en su lugar."""
+    from geo.almacen import abrir, aplicar_frontis_confirmado, repartir_frontis_confirmado
+
+    with abrir(ruta, config) as almacen:
+        confirmados = almacen.frontis_confirmados(fecha)
+    derivados.predios = aplicar_frontis_confirmado(derivados.predios, confirmados)
+    derivados.frentes = repartir_frontis_confirmado(derivados.frentes, derivados.predios)
+
+
 def tarifas_almacen(ruta: str | Path, ordenanza=None, distancia: str = "euclidea",
-                    config: Config = CONFIG):
+                    config: Config = CONFIG, fecha=None):
     """capas → derivaciones → tarifas. Devuelve ``(capas, derivados, resultado)``."""
     from geo.tarifas import calcular_tarifas
 
-    capas, derivados, ordenanza = derivar_almacen(ruta, ordenanza, distancia, config)
-    resultado = calcular_tarifas(derivados.predios, derivados.frentes, ordenanza)
+    capas, derivados, ordenanza = derivar_almacen(ruta, ordenanza, distancia, config, fecha)
+    from geo.almacen import resumen_fuentes_frontis
+
+    resultado = calcular_tarifas(derivados.predios, derivados.frentes, ordenanza,
+                                 microrutas=derivados.microrutas)
+    # solo los predios que pagan barrido: su cuota descansa en el frontis
+    cobro = pd.to_numeric(resultado.predios.set_index("codigo")["barrido_anual"])
+    pagan = derivados.predios["codigo"].map(cobro).fillna(0) > 0
+    resultado.fuentes_frontis = resumen_fuentes_frontis(derivados.predios[pagan], cobro)
     return capas, derivados, resultado

@@ -76,6 +76,9 @@ class ResultadoTarifas:
     tasas: dict[str, dict]
     conciliacion: dict[str, dict]
     avisos: list[str] = field(default_factory=list)
+    # Cuántas cuotas descansan en frontis confirmado en campo vs derivado de la geometría
+    # (lo llena geo.flujo cuando el almacén tiene confirmaciones; ver geo.almacen).
+    fuentes_frontis: dict | None = None
 
 
 def _decs(serie: pd.Series) -> list[Decimal]:

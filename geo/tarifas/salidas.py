@@ -81,6 +81,7 @@ def resumen(resultado: ResultadoTarifas) -> dict:
         "total_anual": _s2(sum(R["total_anual"], Decimal(0))),
         "servicios": conciliacion_publicable(resultado),
         "conciliado": all(c["cuadra"] for c in resultado.conciliacion.values()),
+        "fuentes_frontis": resultado.fuentes_frontis,
         "cuadros": sorted(resultado.cuadros, key=_orden_cuadro),
         "tasas": {s: _tasas_publicables(resultado, s) for s in SERVICIOS},
         "avisos": resultado.avisos,
@@ -255,6 +256,15 @@ def informe_html(resultado: ResultadoTarifas) -> str:
                                 "cobrado_anual", "exonerado_anual", "residuo_redondeo"))
             + f"<td>{'✓' if c['cuadra'] else '✗'}</td></tr>")
     partes.append("</tbody></table>")
+    ff = resultado.fuentes_frontis
+    if ff is not None:
+        partes.append(
+            "<p><b>Frontis:</b> "
+            f"{ff['predios_confirmado']:,} predios pagan barrido sobre frontis confirmado en "
+            f"campo (S/ {ff.get('monto_confirmado', 0):,.2f} al año) y "
+            f"{ff['predios_derivado']:,} sobre frontis derivado de la geometría "
+            f"(S/ {ff.get('monto_derivado', 0):,.2f}); diferencia total confirmada − derivada: "
+            f"{ff['diferencia_confirmado_m']:,.2f} m.</p>")
     for s in SERVICIOS:
         serv = o.servicio(s)
         partes.append(f"<section class='servicio'><h2>{html.escape(serv.nombre)}</h2>"
