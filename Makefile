@@ -49,7 +49,6 @@ bench: instalar
 	$(BIN)/python bench/bench_mapas.py
 	$(BIN)/python bench/bench_actualizar.py
 	@if [ -f bench/bench_incremental.py ]; then $(BIN)/python bench/bench_incremental.py; fi
-	$(BIN)/python bench/bench_incremental.py
 	@if [ -n "$$CATASTRO_PG" ]; then $(BIN)/python bench/bench_postgis.py $(if $(MILLON),--millon); \
 	else echo "(sin CATASTRO_PG: se omite la comparación con PostGIS; ver .ci/postgis.sh)"; fi
 

@@ -71,6 +71,7 @@ class Ambito:
 class SectorBarrido:
     sector: str
     frecuencia_semanal: int
+    barrenderos: int | None = None  # opcional: obreros asignados al sector
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ class Servicio:
 @dataclass(frozen=True)
 class Barrido(Servicio):
     sectores: tuple[SectorBarrido, ...] = ()
+    barrenderos: int | None = None  # opcional: obreros de barrido de todo el servicio
 
 
 @dataclass(frozen=True)
@@ -309,6 +311,16 @@ def _usos(lec: _Lector, d: Mapping, ruta: str) -> dict[int, Any]:
     return res
 
 
+def _entero_opcional(lec: _Lector, d: Mapping, clave: str, ruta: str) -> int | None:
+    """Una clave entera ≥ 0 que puede faltar (``None``)."""
+    if not isinstance(d, Mapping) or d.get(clave) is None:
+        return None
+    v = lec.numero(d, clave, ruta)
+    if v != int(v):
+        lec.invalida(f"{ruta}.{clave}", v, "un entero ≥ 0")
+    return int(v)
+
+
 def validar_datos(datos: Mapping, nombre: str = "ordenanza") -> Ordenanza:
     """Valida un diccionario ya leído de un TOML y devuelve la :class:`Ordenanza`.
 
@@ -328,8 +340,10 @@ def validar_datos(datos: Mapping, nombre: str = "ordenanza") -> Ordenanza:
         f = lec.numero(s, "frecuencia_semanal", r, Decimal(1))
         if f > 7:
             lec.invalida(f"{r}.frecuencia_semanal", f, "un entero de 1 a 7")
-        sectores.append(SectorBarrido(lec.texto(s, "sector", r), int(f)))
-    barrido = Barrido(sectores=tuple(sectores), **kb)
+        sectores.append(SectorBarrido(lec.texto(s, "sector", r), int(f),
+                                      _entero_opcional(lec, s, "barrenderos", r)))
+    barrido = Barrido(sectores=tuple(sectores),
+                      barrenderos=_entero_opcional(lec, sb, "barrenderos", "[barrido]"), **kb)
 
     kr, sr = _base(lec, datos, "recoleccion")
     zonas = []
