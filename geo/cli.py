@@ -193,6 +193,11 @@ def _ordenes_almacen(orden) -> None:
     s.add_argument("--motivo", help="motivo (texto libre: independización, HAD 2025 …)")
     s.add_argument("--crs", help="CRS del archivo de cambios si no lo declara (EPSG:32718)")
     s.add_argument("--capa-origen", help="capa del archivo de cambios si tiene varias")
+    s.add_argument("--derivados",
+                   help="GeoPackage de derivados previo (de 'catastro derivar'): se re-deriva "
+                        "solo lo que el cambio alcanza, se reescribe y se muestra el cambio de "
+                        "arbitrio de cada predio afectado")
+    s.add_argument("--ordenanza", help="archivo .toml para --derivados (por defecto Oxapampa)")
     s.add_argument("--simular", action="store_true",
                    help="solo valida y muestra qué se haría; no escribe nada")
 
@@ -494,6 +499,24 @@ def _orden_actualizar(args) -> int:
     _escribir(resumen.texto())
     _escribir(f"Expediente {args.expediente}, usuario {args.usuario}. Vea la vida de un predio "
               f"con: catastro historial CODIGO --capas {args.capas}")
+    if args.derivados:
+        with _progreso("Re-derivando lo afectado y recalculando arbitrios…"):
+            from geo.flujo import actualizar_derivados
+
+            cambios_arbitrio, inc = actualizar_derivados(
+                args.capas, args.derivados, resumen.altas + resumen.modificaciones,
+                resumen.bajas, args.ordenanza)
+        _escribir(f"Re-derivados {len(inc.recalculados):,} predios "
+                  f"({'derivación completa: ' + inc.motivo if inc.completo else 'incremental'}, "
+                  f"{inc.segundos:.2f} s); derivados actualizados en {args.derivados}.")
+        totales = cambios_arbitrio[cambios_arbitrio["servicio"] == "total"]
+        _escribir(f"Cambio del arbitrio mensual total en {len(totales):,} predios "
+                  "(las tasas son costo ÷ Σ criterios: un cambio mueve un poco a todos):")
+        for f in totales.head(20).itertuples():
+            _escribir(f"  {f.codigo:<26} S/ {f.antes:>10,.2f} → S/ {f.despues:>10,.2f} "
+                      f"({f.diferencia:+,.2f})")
+        if len(totales) > 20:
+            _escribir(f"  … y {len(totales) - 20:,} más.")
     return SALIDA_OK
 
 

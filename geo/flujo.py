@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.capas import a_crs_metrico, leer_capa, listar_capas
+from geo.capas import a_crs_metrico, archivo_atomico, leer_capa, listar_capas
 from geo.config import CONFIG, Config
 from geo.errores import ErrorDatos
 from geo.esquema import CAPAS
@@ -150,3 +150,62 @@ def tarifas_almacen(ruta: str | Path, ordenanza=None, distancia: str = "euclidea
     pagan = derivados.predios["codigo"].map(cobro).fillna(0) > 0
     resultado.fuentes_frontis = resumen_fuentes_frontis(derivados.predios[pagan], cobro)
     return capas, derivados, resultado
+
+
+def actualizar_derivados(ruta, ruta_derivados, cambiados, borrados, ordenanza=None,
+                         config: Config = CONFIG):
+    """Después de ``catastro actualizar``: re-deriva solo lo que alcanza el cambio
+    (:func:`geo.incremental.derivar_incremental`), reescribe ``ruta_derivados`` (atómico) y
+    compara los arbitrios de todos los predios antes y después.
+
+    Devuelve ``(cambios_de_arbitrio, ResultadoIncremental)``.
+    """
+    from geo.derivaciones import Derivados, escribir_derivados
+    from geo.incremental import cambios_de_arbitrio, derivar_incremental
+    from geo.ordenanza import cargar_ordenanza
+    from geo.tarifas import calcular_tarifas
+
+    if ordenanza is None or isinstance(ordenanza, (str, Path)):
+        ordenanza = cargar_ordenanza(ordenanza)
+    previos = leer_derivados(ruta_derivados)
+    antes = calcular_tarifas(previos.predios, previos.frentes, ordenanza,
+                             microrutas=previos.microrutas)
+    capas = cargar_capas(ruta, config)
+    inc = derivar_incremental(capas, previos, cambiados, borrados,
+                              float(ordenanza.parques.umbral_cerca_m), None, config)
+    nuevos = inc.derivados
+    _frontis_confirmado(ruta, nuevos, config, None)
+    despues = calcular_tarifas(nuevos.predios, nuevos.frentes, ordenanza,
+                               microrutas=nuevos.microrutas)
+    escribir_derivados(nuevos, ruta_derivados)
+    csv = Path(ruta_derivados).with_name(Path(ruta_derivados).stem + "_avisos.csv")
+    with archivo_atomico(csv) as tmp:
+        pd.DataFrame([a.como_dict() for a in nuevos.avisos],
+                     columns=["codigo", "severidad", "capa", "elemento", "mensaje", "ubicacion"]
+                     ).to_csv(tmp, index=False, encoding="utf-8-sig")
+    return cambios_de_arbitrio(antes, despues), inc
+
+
+def leer_derivados(ruta: str | Path):
+    """Lee un GeoPackage escrito por ``catastro derivar`` como :class:`Derivados`.
+
+    Los avisos vienen del CSV ``<nombre>_avisos.csv`` que escribe la misma orden, si existe.
+    """
+    from geo.capas import leer_capa
+    from geo.derivaciones import Derivados
+    from geo.errores import Problema
+
+    ruta = Path(ruta)
+    predios = leer_capa(ruta, "predios")
+    frentes = leer_capa(ruta, "frentes")
+    microrutas = leer_capa(ruta, "microrutas")
+    esquema = CAPAS["predios"]
+    predios, _ = convertir_columnas(predios, esquema)
+    avisos = []
+    csv = ruta.with_name(ruta.stem + "_avisos.csv")
+    if csv.exists():
+        tabla = pd.read_csv(csv, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        avisos = [Problema(*fila) for fila in tabla[
+            ["codigo", "severidad", "capa", "elemento", "mensaje", "ubicacion"]].itertuples(
+                index=False, name=None)]
+    return Derivados(predios, frentes, microrutas, avisos)

@@ -127,3 +127,32 @@ def test_personales_fuera_de_las_salidas_publicadas(salidas, tmp_path):
         if archivo.suffix in (".csv", ".json", ".html"):
             texto = archivo.read_text(encoding="utf-8-sig")
             assert "Núñez" not in texto and "Müller" not in texto, archivo
+
+
+def test_actualizar_con_derivados_rederiva_y_muestra_cambios(almacen, correr, tmp_path):
+    """Un cambio de área construida: se re-deriva solo lo alcanzado, el GeoPackage de derivados
+    queda igual a una derivación completa y se listan los predios cuyo arbitrio cambia."""
+    der = tmp_path / "der.gpkg"
+    assert correr("derivar", almacen, "--salida", der)[0] == 0
+    cambios = gpd.GeoDataFrame(
+        {"operacion": ["modificacion"], "codigo": ["190301-01-001-001"],
+         "area_construida_m2": [240.0]}, geometry=[None], crs="EPSG:32718")
+    cambios.to_file(tmp_path / "cambios.gpkg")
+    rc, out, err = correr("actualizar", almacen, "--cambios", tmp_path / "cambios.gpkg",
+                          "--expediente", "E-2026-001", "--usuario", "catastro1",
+                          "--derivados", der)
+    assert rc == 0, out + err
+    # Recolección, uso 1 (dos predios): la tasa es costo del uso ÷ Σ área construida, así que
+    # cambian el predio editado y el otro residencial (003, exonerado al 50 %).
+    assert "Cambio del arbitrio mensual total en 2 predios" in out
+    zona_a = D("690256.88") * D("9.908") / (D("9.908") + D("2.046"))
+    kg1, kg2 = 2 * D("3.030"), D("4.594")
+    costo_uso1 = zona_a * kg1 / (kg1 + kg2)
+    antes, despues = _c(120 * costo_uso1 / 210 / 12), _c(240 * costo_uso1 / 330 / 12)
+    assert antes == D("15496.16")
+    assert "190301-01-001-001" in out and f"({despues - antes:+,.2f})" in out
+    completo = tmp_path / "completo.gpkg"
+    assert correr("derivar", almacen, "--salida", completo)[0] == 0
+    a = gpd.read_file(der, layer="predios").drop(columns="geometry")
+    b = gpd.read_file(completo, layer="predios").drop(columns="geometry")
+    pd.testing.assert_frame_equal(a, b)
