@@ -105,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _ordenes_derivadas(orden)
     _ordenes_almacen(orden)
+    _ordenes_cobranza(orden)
     return p
 
 
@@ -172,6 +173,14 @@ def _opcion_fecha(s) -> None:
     s.add_argument("--fecha", metavar="AAAA-MM-DD",
                    help="el catastro como estaba al final de ese día (hora del Perú, UTC−5), "
                         "reconstruido del historial")
+
+
+def _ordenes_cobranza(orden) -> None:
+    """Órdenes de cobranza (geo.cobranza): contribuyente, emitir, pagar, extornar,
+    estado-cuenta, aviso, morosos, plan, planes, mora. Viven en geo/cobranza/ordenes.py."""
+    from geo.cobranza.ordenes import registrar
+
+    registrar(orden, str(ALMACEN_POR_DEFECTO))
 
 
 def _ordenes_almacen(orden) -> None:
@@ -589,7 +598,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.orden:
         parser.print_help()
         return SALIDA_OK
-    funcion = _ORDENES.get(args.orden)
+    from geo.cobranza.ordenes import ORDENES as ordenes_cobranza
+
+    funcion = _ORDENES.get(args.orden) or ordenes_cobranza.get(args.orden)
     if funcion is None:
         _consola().print(f"La orden '{args.orden}' aún no está disponible en esta versión.")
         return SALIDA_LECTURA
