@@ -140,7 +140,8 @@ def _ordenes_derivadas(orden) -> None:
 
     s = orden("mapas", "publica los mapas (HTML sin red y, con --imprimir, láminas A3 en PDF)",
               "Publica los mapas que acompañan a la ordenanza: zonas de recolección, sectores de "
-              "barrido y micro-rutas, parques y jardines, arbitrios por predio y serenazgo. Cada "
+              "barrido y micro-rutas, parques y jardines, arbitrios por predio, serenazgo y, si el "
+              "almacén tiene cobranza, mora por barrio. Cada "
               "HTML se abre sin conexión; no llevan datos personales salvo pedido expreso.")
     s.add_argument("capas", nargs="?", default=str(ALMACEN_POR_DEFECTO), help="GeoPackage")
     s.add_argument("--salida", default="mapas", help="carpeta de los mapas (por defecto mapas/)")
@@ -443,13 +444,25 @@ def _orden_mapas(args) -> int:
     with _progreso("Derivando y calculando arbitrios…") as avanzar:
         capas, derivados, resultado = tarifas_almacen(args.capas, args.ordenanza, args.distancia,
                                                       fecha=args.fecha)
+        mora = None
+        # la cobranza vive en el GeoPackage (no en PostGIS) y el mapa necesita la capa barrios
+        if Path(args.capas).is_file() and "barrios" in capas:
+            from geo.cobranza.mora import capa_mora_barrios
+            from geo.cobranza.tablas import hay_cobranza, lectura
+
+            with lectura(args.capas) as con:
+                cobranza = hay_cobranza(con)
+            if cobranza:
+                avanzar("Calculando la mora por barrio…")
+                # sin --fecha, a hoy; en el CRS métrico de las capas (el almacén puede diferir)
+                mora = capa_mora_barrios(args.capas, args.fecha).to_crs(derivados.predios.crs)
         avanzar("Dibujando los mapas…")
         titulo = resultado.ordenanza.meta.get("ordenanza", "Ordenanza de arbitrios")
         escritos = publicar_mapas(
             capas, derivados.predios, derivados.frentes, derivados.microrutas,
             tabla_predios(resultado), titulo, args.salida,
             incluir_datos_personales=args.incluir_datos_personales, imprimir=args.imprimir,
-            umbral_cerca_m=derivados.umbral_cerca_m)
+            umbral_cerca_m=derivados.umbral_cerca_m, mora=mora)
     for archivo in escritos:
         tam = archivo.stat().st_size / 1e6
         _escribir(f"  {archivo}  ({tam:,.1f} MB)")

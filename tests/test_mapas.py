@@ -22,10 +22,11 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, box
 
-from geo.errores import ErrorCRS
+from geo.errores import ErrorCRS, ErrorDatos
 from geo.mapas import publicar_mapas
 from geo.mapas.interactivos import json_seguro
-from geo.mapas.temas import numero, por_intervalos
+from geo.mapas.temas import numero, por_intervalos, tema_mora
+from tests.conftest import capas_minimas, escribir
 
 CRS = "EPSG:32718"
 X0, Y0 = 455_000.0, 8_829_000.0
@@ -37,6 +38,10 @@ XSS_CIERRE = "</script><script>window.__xss = 1</script>"
 JINJA = "Jr. Grau 131 & Cía {{ 7*7 }} {% if x %}"
 MAPAS = ["zonas-recoleccion.html", "sectores-barrido.html", "parques-jardines.html",
          "arbitrios.html", "serenazgo.html"]
+"""Los mapas con predios (en el orden del índice)."""
+MORA = "mora-barrios.html"
+PUBLICADOS = [*MAPAS, MORA]
+"""Todos los mapas de ``salida``, en el orden del índice: el de mora al final."""
 
 
 def _b(x1, y1, x2, y2):
@@ -148,6 +153,26 @@ def distrito_de_prueba():
     return capas, predios, frentes, microrutas, arbitrios
 
 
+def mora_de_prueba() -> gpd.GeoDataFrame:
+    """Cinco barrios en franjas que cubren el distrito (x −60…270), como los deja
+    ``capa_mora_barrios``: mora acumulada 10, 20, 40 y 80 % y uno sin cuotas vencidas (NaN).
+
+    El segundo barrio se llama con HTML malicioso; los meses vienen desordenados (enero de 2025
+    antes que diciembre de 2024) y hay una columna personal que no debe publicarse.
+    """
+    franjas = [(-60, 0), (0, 25), (25, 100), (100, 180), (180, 270)]
+    return gpd.GeoDataFrame(
+        {"barrio": ["Centro", XSS, "San Martín", "Chacos", "La Florida"],
+         "emitido": [1000.0, 500.0, 250.0, 125.5, np.nan],
+         "insoluto": [100.0, 100.0, 100.0, 100.4, np.nan],
+         "predios_morosos": [3, 2, 4, 1, np.nan],
+         "mora_pct": [10.0, 20.0, 40.0, 80.0, np.nan],
+         "mora_pct_2025_01": [12.0, 25.0, 50.0, 90.0, np.nan],
+         "mora_pct_2024_12": [8.0, 15.0, 30.0, 70.0, np.nan],
+         "contribuyente": [NOMBRE] * 5},
+        geometry=[_b(a, -60, b, 110) for a, b in franjas], crs=CRS)
+
+
 def publicar(salida: Path, **kw) -> list[Path]:
     capas, predios, frentes, microrutas, arbitrios = distrito_de_prueba()
     return publicar_mapas(capas, predios, frentes, microrutas, arbitrios, TITULO, salida,
@@ -163,16 +188,16 @@ def datos_incrustados(pagina: str) -> dict:
 @pytest.fixture(scope="module")
 def salida(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("mapas")
-    publicar(d, imprimir=True)
+    publicar(d, imprimir=True, mora=mora_de_prueba())
     return d
 
 
 def test_escribe_un_html_por_tema_e_indice(salida):
-    for nombre in MAPAS + ["index.html"]:
+    for nombre in PUBLICADOS + ["index.html"]:
         assert (salida / nombre).stat().st_size > 0, nombre
     indice = (salida / "index.html").read_text(encoding="utf-8")
     enlaces = re.findall(r'href="([^"]+\.html)"', indice)
-    assert enlaces == MAPAS
+    assert enlaces == PUBLICADOS
     assert "N° 466-2019-M.P.O." in indice and 'lang="es"' in indice
 
 
@@ -186,7 +211,7 @@ def test_devuelve_las_rutas_escritas(tmp_path):
 def test_sin_recursos_de_la_red(salida):
     externo = re.compile(r"<(script|link|img|iframe)\b[^>]*(src|href)\s*=\s*[\"']?(https?:)?//",
                          re.IGNORECASE)
-    for nombre in MAPAS + ["index.html"]:
+    for nombre in PUBLICADOS + ["index.html"]:
         pagina = (salida / nombre).read_text(encoding="utf-8")
         assert not externo.search(pagina), nombre
         assert "cdn.jsdelivr" not in pagina and "code.jquery" not in pagina
@@ -225,7 +250,7 @@ def test_json_seguro_no_cierra_el_script():
 
 
 def test_sin_datos_personales_por_defecto(salida):
-    for nombre in MAPAS + ["index.html"]:
+    for nombre in PUBLICADOS + ["index.html"]:
         pagina = (salida / nombre).read_text(encoding="utf-8")
         for dato in (NOMBRE, DNI, "Müller Egg", "Contribuyente", "DNI/RUC"):
             assert dato not in pagina, (nombre, dato)
@@ -341,9 +366,67 @@ def test_crs_distintos_se_rechazan_diciendo_ambos(tmp_path):
 
 
 def test_tamano_razonable(salida):
-    for nombre in MAPAS:
+    for nombre in PUBLICADOS:
         # Leaflet + mapa.js ≈ 180 kB; los datos de juguete, pocos kB
         assert (salida / nombre).stat().st_size < 400_000, nombre
+
+
+# ---------------------------------------------------------------- mora por barrio
+
+# cuantiles lineales de 10, 20, 40, 80 (posición (n − 1)·q): 17.5, 30, 50 y 80
+LEYENDA_MORA = ["10.00 % – 17.50 %", "17.50 % – 30.00 %", "30.00 % – 50.00 %",
+                "50.00 % – 80.00 %"]
+
+
+def test_tema_mora_clases_y_leyenda_en_porcentaje():
+    capas, *_ = distrito_de_prueba()
+    tema = tema_mora(capas, mora_de_prueba())
+    assert tema.archivo == MORA and tema.titulo == "Mora por barrio"
+    assert "dic. 2024 a ene. 2025" in tema.descripcion
+    assert [c.id for c in tema.capas] == ["distrito", "barrios"]
+    barrios = tema.capas[-1]
+    assert barrios.clase.tolist() == [0, 1, 2, 3, -1]  # el último, sin cuotas vencidas
+    assert [c.etiqueta for c in barrios.clases] == LEYENDA_MORA
+    colores = barrios.color_de()
+    assert len(set(colores[:4])) == 4 and colores[4] == "#b0b0b0"
+    # la lámina no tiene popups: el rótulo lleva el barrio y su mora
+    assert barrios.rotulos.tolist() == ["Centro\n10.00 %", f"{XSS}\n20.00 %",
+                                        "San Martín\n40.00 %", "Chacos\n80.00 %", "La Florida"]
+
+
+def test_mapa_de_mora_popup_tooltip_y_escape(salida):
+    pagina = (salida / MORA).read_text(encoding="utf-8")
+    assert XSS not in pagina and pagina.count("</script>") == pagina.count("<script")
+    datos = datos_incrustados(pagina)
+    assert datos["titulo"] == "Mora por barrio"
+    b = next(c for c in datos["capas"] if c["id"] == "barrios")
+    assert len(b["geom"]) == len(b["filas"]) == 5 and b["elemento"] is None
+    assert [e[0] for e in b["leyenda"]] == [*LEYENDA_MORA, "Sin dato"]
+    assert b["clase"] == [0, 1, 2, 3, -1]
+    # el primero es el del tooltip; los meses, en orden y en %
+    assert b["campos"] == [
+        ["Barrio", "texto"], ["Mora acumulada", "pct"], ["Emitido vencido", "soles"],
+        ["Insoluto vencido", "soles"], ["Predios morosos", "entero"],
+        ["Mora dic. 2024", "pct"], ["Mora ene. 2025", "pct"]]
+    assert b["filas"][1] == [XSS, 20.0, 500.0, 100.0, 2, 15.0, 25.0]  # el nombre, como texto
+    assert b["filas"][4] == ["La Florida", None, None, None, None, None, None]
+    # sin datos personales ni predios: no hay buscador por código
+    assert not b["buscable"] and NOMBRE not in pagina
+    assert [c["id"] for c in datos["capas"]] == ["distrito", "barrios"]
+
+
+def test_mapa_de_mora_en_el_indice(salida):
+    indice = (salida / "index.html").read_text(encoding="utf-8")
+    assert f'<a href="{MORA}">Mora por barrio</a>' in indice
+    assert "insoluto" in indice  # la descripción
+
+
+def test_mora_en_otro_crs_o_sin_columnas_se_rechaza(tmp_path):
+    with pytest.raises(ErrorCRS, match="'mora' está en EPSG:32717.*EPSG:32718"):
+        publicar(tmp_path, mora=mora_de_prueba().to_crs("EPSG:32717"))
+    with pytest.raises(ErrorDatos, match="no tiene las columnas mora_pct"):
+        publicar(tmp_path, mora=mora_de_prueba().drop(columns="mora_pct"))
+    assert not list(tmp_path.iterdir())  # nada escrito
 
 
 # ---------------------------------------------------------------- láminas imprimibles
@@ -359,7 +442,7 @@ def _paginas_pdf(ruta: Path) -> list[tuple[float, float]]:
 
 
 def test_laminas_a3_apaisadas(salida):
-    for nombre in MAPAS:
+    for nombre in PUBLICADOS:
         pdf = salida / nombre.replace(".html", ".pdf")
         paginas = _paginas_pdf(pdf)
         assert len(paginas) == 1, pdf.name
@@ -368,12 +451,13 @@ def test_laminas_a3_apaisadas(salida):
         png = pdf.with_suffix(".png")
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     anexo = _paginas_pdf(salida / "anexo-mapas.pdf")
-    assert len(anexo) == len(MAPAS)
+    assert len(anexo) == len(PUBLICADOS)
 
 
 def test_laminas_sin_datos_personales_y_enlazadas(salida):
     indice = (salida / "index.html").read_text(encoding="utf-8")
     assert "arbitrios.pdf" in indice and "anexo-mapas.pdf" in indice
+    assert "mora-barrios.pdf" in indice and "mora-barrios.png" in indice
     if not shutil.which("pdftotext"):
         pytest.skip("pdftotext (poppler-utils) no está instalado: no se lee el texto del PDF")
     for pdf in salida.glob("*.pdf"):
@@ -395,3 +479,25 @@ def test_lamina_de_detalle_si_el_distrito_es_mucho_mayor_que_la_zona_urbana(tmp_
     assert _paginas_pdf(tmp_path / "arbitrios-urbano.pdf") == [pytest.approx(A3_PT, abs=1)]
     assert len(_paginas_pdf(tmp_path / "anexo-mapas.pdf")) == 2 * len(MAPAS)
     assert "arbitrios-urbano.pdf" in (tmp_path / "index.html").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- orden «catastro mapas»
+
+
+def test_orden_mapas_agrega_la_mora_si_hay_cobranza(tmp_path, correr):
+    almacen = escribir(capas_minimas(), tmp_path / "minimo.gpkg")
+    rc, _, err = correr("mapas", almacen, "--salida", tmp_path / "sin")
+    assert rc == 0, err
+    assert not (tmp_path / "sin" / MORA).exists()  # sin cobranza, sin mapa de mora
+    rc, _, err = correr("emitir", "--anio", "2020", "--mes", "1", "--usuario", "ana",
+                        "--capas", almacen)
+    assert rc == 0, err
+    rc, out, err = correr("mapas", almacen, "--salida", tmp_path / "con")
+    assert rc == 0, err
+    assert MORA in out
+    datos = datos_incrustados((tmp_path / "con" / MORA).read_text(encoding="utf-8"))
+    b = next(c for c in datos["capas"] if c["id"] == "barrios")
+    # nadie pagó la cuota de enero de 2020 (vencida hace mucho): mora del 100 %
+    assert [f[:2] for f in b["filas"]] == [["Centro", 100.0]]
+    assert ["Mora ene. 2020", "pct"] in b["campos"]
+    assert MORA in (tmp_path / "con" / "index.html").read_text(encoding="utf-8")

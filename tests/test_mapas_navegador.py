@@ -16,7 +16,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_mapas import MAPAS, XSS, XSS_CIERRE, distrito_de_prueba, publicar
+from test_mapas import (
+    MAPAS,
+    MORA,
+    PUBLICADOS,
+    XSS,
+    XSS_CIERRE,
+    distrito_de_prueba,
+    mora_de_prueba,
+    publicar,
+)
 
 pytestmark = pytest.mark.navegador
 
@@ -62,7 +71,7 @@ def navegador():
 @pytest.fixture(scope="module")
 def carpeta(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("mapas_navegador")
-    publicar(d)
+    publicar(d, mora=mora_de_prueba())
     return d
 
 
@@ -133,6 +142,47 @@ def test_mapa_abre_sin_red_y_dibuja_todos_los_predios(pagina, carpeta, artefacto
     captura = artefactos / nombre.replace(".html", ".png")
     p.screenshot(path=str(captura))
     print(f"captura: {captura}")
+    assert pagina.errores == [], pagina.errores
+    assert pagina.sin_red() == [], pagina.sin_red()
+    assert pagina.dialogos == []
+
+
+def test_mapa_de_mora_abre_sin_red_y_dibuja_todos_los_barrios(pagina, carpeta, artefactos):
+    mora = mora_de_prueba()
+    pagina.abrir(carpeta / MORA)
+    p = pagina.p
+    assert p.evaluate("typeof L === 'object' && L.version") == "1.9.4"
+    assert p.evaluate("catastro.mapa instanceof L.Map")
+    assert p.locator(".leaflet-container").count() == 1
+    assert p.evaluate("catastro.contar('barrios')") == len(mora)
+    for selector in (".leaflet-control-layers", ".leaflet-control-scale", ".catastro-leyenda",
+                     ".catastro-pantalla"):
+        assert p.locator(selector).count() == 1, selector
+    leyenda = p.locator(".catastro-leyenda").inner_text()
+    assert "10.00 % – 17.50 %" in leyenda and "Sin dato" in leyenda
+    p.wait_for_timeout(300)
+    captura = artefactos / MORA.replace(".html", ".png")
+    p.screenshot(path=str(captura))
+    print(f"captura: {captura}")
+    # el barrio de nombre malicioso: tooltip y popup lo muestran como texto
+    x, y = p.evaluate("""(() => {
+        const pt = catastro.mapa.latLngToContainerPoint(
+            catastro.capas.barrios.elementos[1].getBounds().getCenter());
+        const caja = catastro.mapa.getContainer().getBoundingClientRect();
+        return [pt.x + caja.left, pt.y + caja.top];
+    })()""")
+    p.mouse.move(x, y)
+    p.wait_for_selector(".leaflet-tooltip")
+    assert p.locator(".leaflet-tooltip").inner_text() == XSS
+    p.mouse.click(x, y)
+    contenido = p.locator(".leaflet-popup-content")
+    texto = contenido.inner_text()
+    for dato in (XSS, "Mora acumulada", "20.00 %", "S/ 500.00", "Predios morosos",
+                 "Mora dic. 2024", "15.00 %", "Mora ene. 2025", "25.00 %"):
+        assert dato in texto, dato
+    assert contenido.locator("script").count() == 0
+    p.wait_for_timeout(300)  # fin del fundido del popup
+    p.screenshot(path=str(artefactos / MORA.replace(".html", "-popup.png")))
     assert pagina.errores == [], pagina.errores
     assert pagina.sin_red() == [], pagina.sin_red()
     assert pagina.dialogos == []
@@ -211,7 +261,7 @@ def test_sugerencias_del_buscador(pagina, carpeta):
 def test_indice_abre_y_enlaza_los_mapas(pagina, carpeta):
     p = pagina.abrir(carpeta / "index.html", esperar_mapa=False).p
     enlaces = p.eval_on_selector_all("li > a", "as => as.map(a => a.getAttribute('href'))")
-    assert enlaces == MAPAS
+    assert enlaces == PUBLICADOS
     p.click("text=Parques y jardines")
     p.wait_for_function("window.catastro !== undefined", timeout=30_000)
     assert p.url.endswith("parques-jardines.html")

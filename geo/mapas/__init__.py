@@ -37,14 +37,15 @@ def publicar_mapas(
     imprimir: bool = False,
     umbral_cerca_m: float = 100.0,
     fecha: dt.date | None = None,
+    mora: gpd.GeoDataFrame | None = None,
 ) -> list[Path]:
     """Escribe los mapas del distrito en ``salida`` y devuelve las rutas escritas.
 
     Un HTML autónomo por tema (zonas de recolección, sectores de barrido y micro-rutas,
-    parques y jardines, arbitrios por predio si hay ``arbitrios``, serenazgo) más
-    ``index.html``; con ``imprimir=True``, además una lámina A3 apaisada por tema en PDF y PNG
-    (y otra de detalle de la zona urbana si el distrito es mucho mayor que ella) y
-    ``anexo-mapas.pdf`` con todas.
+    parques y jardines, arbitrios por predio si hay ``arbitrios``, serenazgo, mora por barrio
+    si hay ``mora``) más ``index.html``; con ``imprimir=True``, además una lámina A3 apaisada
+    por tema en PDF y PNG (y otra de detalle de la zona urbana si el distrito es mucho mayor
+    que ella) y ``anexo-mapas.pdf`` con todas.
 
     Parameters
     ----------
@@ -61,6 +62,8 @@ def publicar_mapas(
     imprimir : además, láminas A3 (PDF y PNG) para anexar a la ordenanza.
     umbral_cerca_m : ancho (m) de la franja «cerca de área verde» (categoría B).
     fecha : fecha que se imprime (por defecto, hoy).
+    mora : barrios con su mora (:func:`geo.cobranza.mora.capa_mora_barrios`), mismo CRS que
+        ``predios``; ``None`` = sin mapa «Mora por barrio».
 
     Returns
     -------
@@ -73,7 +76,7 @@ def publicar_mapas(
     fuente = (f"Fuente: catastro municipal y derivaciones del sistema catastro · "
               f"{fecha:%d/%m/%Y}")
     temas = construir_temas(capas, predios, frentes, microrutas, arbitrios,
-                            incluir_datos_personales, umbral_cerca_m)
+                            incluir_datos_personales, umbral_cerca_m, mora)
     crs = predios.crs
     escritos: list[Path] = []
     cache: dict = {}

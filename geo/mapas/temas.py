@@ -12,6 +12,7 @@ geometría del predio matriz, así que se dibuja una huella y su popup lista las
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -36,6 +37,8 @@ MONTOS = ["barrido_mensual", "recoleccion_mensual", "parques_mensual", "serenazg
           "exoneracion", "total_mensual", "total_anual"]
 COLORES_CATEGORIA = {"A": "#1a7f37", "B": "#7fc97f", "C": "#fdc086", "D": "#bdbdbd"}
 COLORES_ZONA = {"A": "#3b78c2", "B": "#e08b2e"}
+MESES = ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "set", "oct", "nov", "dic"]
+_MORA_MES = re.compile(r"^mora_pct_(\d{4})_(\d{2})$")
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ class Capa:
         predios, donde hay uno por unidad catastral.
     elemento : para cada fila, el índice del elemento (huella) donde se dibuja.
     campos : ``(columna, etiqueta, formato)``; formato ``texto``, ``entero``, ``m``, ``m2``,
-        ``soles``, ``real``. El primero es el que se busca (predios) y el del tooltip.
+        ``soles``, ``pct``, ``real``. El primero es el que se busca (predios) y el del tooltip.
     estilo : opciones de trazo (``color``, ``weight``, ``fillOpacity``, ``dashArray``…).
     visible : si se muestra al abrir el mapa.
     buscable : si el buscador por código catastral la usa (la de predios).
@@ -166,11 +169,18 @@ def soles(x: float) -> str:
     return f"S/ {x:,.2f}"
 
 
-def por_intervalos(valores: np.ndarray, k: int = 5) -> tuple[np.ndarray, list[Clase]]:
-    """Clases por cuantiles (mapclassify.Quantiles, determinista) con límites en S/.
+def porcentaje(x: float) -> str:
+    """Porcentaje con dos decimales: ``12.50 %``."""
+    return f"{x:,.2f} %"
+
+
+def por_intervalos(valores: np.ndarray, k: int = 5,
+                   formato=soles) -> tuple[np.ndarray, list[Clase]]:
+    """Clases por cuantiles (mapclassify.Quantiles, determinista) con límites en S/ o en %.
 
     Los límites repetidos (muchos predios con el mismo monto) se funden, así que puede haber
-    menos de ``k`` clases. NaN → -1.
+    menos de ``k`` clases. NaN → -1. ``formato`` escribe cada límite (``soles`` o
+    ``porcentaje``).
     """
     ok = np.isfinite(valores)
     clase = np.full(len(valores), -1, dtype=int)
@@ -187,7 +197,7 @@ def por_intervalos(valores: np.ndarray, k: int = 5) -> tuple[np.ndarray, list[Cl
     clase[ok] = mapclassify.UserDefined(y, limites).yb
     inferior = np.r_[y.min(), limites[:-1]]
     colores = [to_hex(colormaps["YlOrRd"](t)) for t in np.linspace(0.15, 0.95, len(limites))]
-    clases = [Clase(f"{soles(a)} – {soles(b)}", c)
+    clases = [Clase(f"{formato(a)} – {formato(b)}", c)
               for a, b, c in zip(inferior, limites, colores)]
     return clase, clases
 
@@ -273,7 +283,7 @@ def _filas(df: pd.DataFrame, campos) -> pd.DataFrame:
     """Solo las columnas publicables del popup, con números como float y el resto texto."""
     out = {}
     for col, _, fmt in campos:
-        out[col] = numero(df[col]) if fmt in ("m", "m2", "soles", "entero", "real") else texto(df[col])
+        out[col] = numero(df[col]) if fmt in ("m", "m2", "soles", "pct", "entero", "real") else texto(df[col])
     return pd.DataFrame(out, index=df.index)
 
 
@@ -515,12 +525,62 @@ def tema_serenazgo(capas, h: Huellas, personales: bool) -> Tema:
                 "Zonas de serenazgo y uso de los predios.", lista)
 
 
+def tema_mora(capas, mora: gpd.GeoDataFrame) -> Tema:
+    """Coroplético de la mora acumulada por barrio (``mora_pct``, clases por cuantiles).
+
+    ``mora`` es la capa de :func:`geo.cobranza.mora.capa_mora_barrios`: polígonos de barrio con
+    ``barrio``, ``mora_pct`` y, si están, ``emitido``, ``insoluto`` (S/), ``predios_morosos``
+    y una ``mora_pct_AAAA_MM`` por mes vencido. El popup lleva esos montos y la mora mes a mes;
+    el tooltip, el nombre del barrio. Nada por predio ni por contribuyente.
+    """
+    meses = sorted(c for c in mora.columns if _MORA_MES.match(c))
+    campos = [("barrio", "Barrio", "texto"), ("mora_pct", "Mora acumulada", "pct"),
+              ("emitido", "Emitido vencido", "soles"), ("insoluto", "Insoluto vencido", "soles"),
+              ("predios_morosos", "Predios morosos", "entero")]
+    for c in meses:
+        anio, mes = _MORA_MES.match(c).groups()
+        campos.append((c, f"Mora {MESES[int(mes) - 1]}. {anio}", "pct"))
+    pct = numero(mora["mora_pct"]).round(2)
+    clase, clases = por_intervalos(pct.to_numpy(), formato=porcentaje)
+    capa = _capa_simple(mora, "barrios", "Mora por barrio", "poligono", campos, clase, clases,
+                        {"color": "#4d4d4d", "weight": 1.2, "fillOpacity": 0.75},
+                        "Mora acumulada (insoluto vencido / emitido vencido)")
+    # la lámina no tiene popups: el rótulo lleva el barrio y su porcentaje
+    nombres = texto(mora["barrio"])
+    capa.rotulos = nombres.where(pct.isna(), nombres + "\n" + pct.map(
+        porcentaje, na_action="ignore")).to_numpy()
+    desde_hasta = ""
+    if meses:
+        primero, ultimo = (_MORA_MES.match(c).groups() for c in (meses[0], meses[-1]))
+        desde_hasta = (f" de {MESES[int(primero[1]) - 1]}. {primero[0]} a "
+                       f"{MESES[int(ultimo[1]) - 1]}. {ultimo[0]}")
+    return Tema("mora-barrios.html", "Mora por barrio",
+                "Parte de lo emitido y ya vencido que sigue impaga (insoluto) en cada barrio, "
+                f"acumulada{desde_hasta}, en clases por cuantiles; en gris, barrios sin cuotas "
+                "vencidas. El mapa interactivo muestra la mora mes a mes de cada barrio.",
+                _distrito(capas) + [capa])
+
+
+def _validar_mora(mora) -> None:
+    if not isinstance(mora, gpd.GeoDataFrame):
+        raise ErrorDatos(f"La capa de mora debe ser un GeoDataFrame (polígonos de barrio); se "
+                         f"recibió {type(mora).__name__}. Use "
+                         "geo.cobranza.mora.capa_mora_barrios.", "TIPO_INVALIDO")
+    faltan = [c for c in ("barrio", "mora_pct") if c not in mora.columns]
+    if faltan:
+        raise ErrorDatos(f"La capa de mora no tiene las columnas {', '.join(faltan)}. Use "
+                         "geo.cobranza.mora.capa_mora_barrios.", "COLUMNA_FALTANTE")
+
+
 def construir_temas(capas, predios, frentes, microrutas, arbitrios,
                     incluir_datos_personales: bool = False,
-                    umbral_cerca_m: float = 100.0) -> list[Tema]:
+                    umbral_cerca_m: float = 100.0,
+                    mora: gpd.GeoDataFrame | None = None) -> list[Tema]:
     """Los temas publicables a partir de las capas, los predios derivados y los arbitrios.
 
-    ``arbitrios`` puede faltar (``None``): entonces no hay mapa de arbitrios.
+    ``arbitrios`` puede faltar (``None``): entonces no hay mapa de arbitrios. ``mora`` (la capa
+    de :func:`geo.cobranza.mora.capa_mora_barrios`, mismo CRS que los predios) agrega el mapa
+    «Mora por barrio».
     """
     if predios is None or "codigo" not in predios.columns:
         raise ErrorDatos("Para publicar mapas hace falta la capa de predios derivados con la "
@@ -534,6 +594,9 @@ def construir_temas(capas, predios, frentes, microrutas, arbitrios,
         todas["frentes"] = frentes
     if isinstance(microrutas, gpd.GeoDataFrame) and microrutas.geometry.name in microrutas:
         todas["microrutas"] = microrutas
+    if mora is not None:
+        _validar_mora(mora)
+        todas["mora"] = mora
     exigir_crs(todas)
     p = predios
     if not incluir_datos_personales:
@@ -570,4 +633,8 @@ def construir_temas(capas, predios, frentes, microrutas, arbitrios,
     else:
         log.info("Sin tabla de arbitrios: no se publica el mapa de arbitrios por predio")
     temas.append(tema_serenazgo(capas, h, incluir_datos_personales))
+    if mora is not None and len(mora):
+        temas.append(tema_mora(capas, mora))
+    elif mora is not None:
+        log.info("La capa de mora no tiene barrios: no se publica el mapa de mora")
     return temas

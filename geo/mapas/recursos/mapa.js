@@ -14,6 +14,7 @@
     if (v === null || v === undefined || v === "") return "—";
     switch (fmt) {
       case "soles": return "S/ " + NF2.format(v);
+      case "pct": return NF2.format(v) + " %";
       case "m": return NF2.format(v) + " m";
       case "m2": return NF2.format(v) + " m²";
       case "entero": return NF0.format(v);
