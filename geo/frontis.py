@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -55,7 +57,7 @@ PASO_TROZO_M = 1.0
 """Largo de los trozos en que se corta un lindero que da a dos cuadras paralelas."""
 MIN_EXTERIOR_M = 1.0
 """Lindero exterior mínimo (m) para avisar FRONTIS_SIN_VIA en vez de PREDIO_SIN_FRONTIS."""
-_LOTE_CONSULTA = 250_000  # segmentos por consulta al STRtree: acota la memoria
+_LOTE_CONSULTA = 100_000  # segmentos por consulta al STRtree: acota la memoria
 
 # ---- geometría de segmentos (numpy) ----
 
@@ -76,14 +78,23 @@ def segmentos(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Los segmentos de longitud nula se descartan.
     """
     geoms = np.asarray(geoms, dtype=object)
-    partes, idx_p = shapely.get_parts(geoms, return_index=True)
-    es_poligono = shapely.get_type_id(partes) == 3
-    lineas = partes[~es_poligono]
-    dueno_linea = idx_p[~es_poligono]
-    if es_poligono.any():
-        anillos, idx_a = shapely.get_rings(partes[es_poligono], return_index=True)
-        lineas = np.concatenate([anillos, lineas])
-        dueno_linea = np.concatenate([idx_p[es_poligono][idx_a], dueno_linea])
+    tipo = shapely.get_type_id(geoms)
+    simples = len(geoms) and (
+        ((tipo == 3).all() and not shapely.get_num_interior_rings(geoms).any())
+        or (tipo == 1).all())
+    if simples:
+        # un solo anillo o línea por geometría: sus coordenadas, sin crear partes ni anillos
+        # (mismo orden que el camino general)
+        lineas, dueno_linea = geoms, np.arange(len(geoms))
+    else:
+        partes, idx_p = shapely.get_parts(geoms, return_index=True)
+        es_poligono = shapely.get_type_id(partes) == 3
+        lineas = partes[~es_poligono]
+        dueno_linea = idx_p[~es_poligono]
+        if es_poligono.any():
+            anillos, idx_a = shapely.get_rings(partes[es_poligono], return_index=True)
+            lineas = np.concatenate([anillos, lineas])
+            dueno_linea = np.concatenate([idx_p[es_poligono][idx_a], dueno_linea])
     xy, idx_l = shapely.get_coordinates(lineas, return_index=True)
     if len(xy) < 2:
         return np.empty((0, 4)), np.empty(0, dtype=np.int64)
@@ -275,35 +286,90 @@ def linderos_exteriores(
     q = cuantizar(todos)
     invertir = (q[:, 0] > q[:, 2]) | ((q[:, 0] == q[:, 2]) & (q[:, 1] > q[:, 3]))
     q[invertir] = q[invertir][:, [2, 3, 0, 1]]
-    exacto = pd.DataFrame(q).duplicated(keep=False).to_numpy()[: len(seg)]
+    orden = np.lexsort(q.T[::-1])
+    qo = q[orden]
+    igual = np.zeros(len(q) + 1, dtype=bool)  # igual[i]: fila ordenada i == fila i - 1
+    igual[1:-1] = (qo[1:] == qo[:-1]).all(axis=1)
+    exacto = np.empty(len(q), dtype=bool)
+    exacto[orden] = igual[:-1] | igual[1:]
+    exacto = exacto[: len(seg)]
 
     # 2) El resto se recorta contra los segmentos vecinos casi paralelos a < tolerancia.
     cand = np.flatnonzero(~exacto)
-    arbol = shapely.STRtree(como_lineas(todos))
-    ux, uy = unitario(todos)
-    s_list, lo_list, hi_list = [], [], []
-    for ini in range(0, len(cand), _LOTE_CONSULTA):
+    poligonos = np.asarray(geoms, dtype=object)
+    if obstaculos is not None and len(obstaculos):
+        poligonos = np.concatenate([poligonos, np.asarray(obstaculos, dtype=object)])
+    vecinos = _SegmentosPorPoligono(poligonos, todos,
+                                    np.where(dueno_todos >= 0, dueno_todos,
+                                             len(geoms) - 1 - dueno_todos))
+    tux, tuy = unitario(todos)
+
+    def lote(ini):
         c = cand[ini : ini + _LOTE_CONSULTA]
-        qi, tj = arbol.query(diagonales(seg[c], tolerancia))
+        qi, tj = vecinos.query(seg[c], tolerancia)
         s = c[qi]
         # descarte barato de los pares que no son del mismo polígono ni casi paralelos (los
         # laterales de cada esquina); el margen deja la decisión exacta a _intervalo_cubierto
         otro = (dueno_todos[tj] != dueno[s]) & (
-            np.abs(ux[s] * ux[tj] + uy[s] * uy[tj]) >= COS_PARALELO - 1e-6)
+            np.abs(tux[s] * tux[tj] + tuy[s] * tuy[tj]) >= COS_PARALELO - 1e-6)
         s, tj = s[otro], tj[otro]
         lo, hi, ok = _intervalo_cubierto(seg[s], todos[tj], tolerancia)
-        s_list.append(s[ok])
-        lo_list.append(lo[ok])
-        hi_list.append(hi[ok])
-    s = np.concatenate(s_list) if s_list else np.empty(0, dtype=np.int64)
-    lo = np.concatenate(lo_list) if lo_list else np.empty(0)
-    hi = np.concatenate(hi_list) if hi_list else np.empty(0)
+        return s[ok], lo[ok], hi[ok]
+
+    # lotes independientes, en varios hilos (numpy y GEOS sueltan el GIL); se juntan en orden
+    inicios = range(0, len(cand), _LOTE_CONSULTA)
+    with ThreadPoolExecutor(max(1, min(os.cpu_count() or 1, len(inicios)))) as hilos:
+        lotes = list(hilos.map(lote, inicios))
+    s = np.concatenate([x[0] for x in lotes]) if lotes else np.empty(0, dtype=np.int64)
+    lo = np.concatenate([x[1] for x in lotes]) if lotes else np.empty(0)
+    hi = np.concatenate([x[2] for x in lotes]) if lotes else np.empty(0)
 
     pieza_s, a0, a1 = _complemento(cand, largo(seg), s, lo, hi, tolerancia)
     ux, uy = unitario(seg[pieza_s])
     x0, y0 = seg[pieza_s, 0], seg[pieza_s, 1]
     piezas = np.c_[x0 + ux * a0, y0 + uy * a0, x0 + ux * a1, y0 + uy * a1]
     return piezas, dueno[pieza_s]
+
+
+class _SegmentosPorPoligono:
+    """Busca segmentos por envolvente con un STRtree de los polígonos que los contienen.
+
+    Da exactamente los pares de ``STRtree(como_lineas(segs)).query(diagonales(q, margen))``
+    (envolventes que se tocan, bordes incluidos), sin crear una geometría por segmento: el
+    árbol de polígonos (que ya existen) da los candidatos y numpy aplica la prueba exacta de
+    envolventes a sus segmentos. La envolvente de un segmento está dentro de la de su
+    polígono, así que no se pierde ningún par.
+    """
+
+    def __init__(self, poligonos: np.ndarray, segs: np.ndarray, dueno: np.ndarray):
+        self.arbol = shapely.STRtree(poligonos)
+        orden = np.argsort(dueno, kind="stable")
+        self.segs_de = orden  # segmentos agrupados por polígono
+        self.inicio = np.searchsorted(dueno[orden], np.arange(len(poligonos) + 1))
+        self.x0 = np.minimum(segs[:, 0], segs[:, 2])
+        self.x1 = np.maximum(segs[:, 0], segs[:, 2])
+        self.y0 = np.minimum(segs[:, 1], segs[:, 3])
+        self.y1 = np.maximum(segs[:, 1], segs[:, 3])
+
+    def query(self, q: np.ndarray, margen: float) -> tuple[np.ndarray, np.ndarray]:
+        """Pares (posición en ``q``, segmento) cuyas envolventes (la de ``q`` agrandada en
+        ``margen``, un número o uno por fila) se tocan; agrupados por ``q`` en orden
+        creciente."""
+        qi, pk = self.arbol.query(diagonales(q, margen))
+        cuenta = self.inicio[pk + 1] - self.inicio[pk]
+        total = int(cuenta.sum())
+        desde = np.repeat(self.inicio[pk] - (np.cumsum(cuenta) - cuenta), cuenta)
+        tj = self.segs_de[desde + np.arange(total)]
+        qi = np.repeat(qi, cuenta)
+        # misma prueba y mismos números que la envolvente de diagonales() en el STRtree
+        margen = np.broadcast_to(np.asarray(margen, dtype=float), (len(q),))
+        xmin = np.minimum(q[:, 0], q[:, 2]) - margen
+        xmax = np.maximum(q[:, 0], q[:, 2]) + margen
+        ymin = np.minimum(q[:, 1], q[:, 3]) - margen
+        ymax = np.maximum(q[:, 1], q[:, 3]) + margen
+        ok = ((self.x0[tj] <= xmax[qi]) & (self.x1[tj] >= xmin[qi])
+              & (self.y0[tj] <= ymax[qi]) & (self.y1[tj] >= ymin[qi]))
+        return qi[ok], tj[ok]
 
 
 def _intervalo_cubierto(s: np.ndarray, t: np.ndarray, tol: float):
@@ -342,7 +408,9 @@ def _complemento(cand, largos, s, lo, hi, tol):
     Returns ``(segmento, a0, a1)`` de cada pieza libre. Los restos de un segmento recortado
     más cortos que ``tol`` se descartan; un segmento sin recorte se conserva entero.
     """
-    sin = np.setdiff1d(cand, s, assume_unique=False)
+    recortado = np.zeros(len(largos), dtype=bool)
+    recortado[s] = True
+    sin = cand[~recortado[cand]]  # = setdiff1d(cand, s): cand viene ordenado y sin repetir
     if len(s) == 0:
         return sin, np.zeros(len(sin)), largos[sin]
     orden = np.lexsort((lo, s))
@@ -376,10 +444,19 @@ def _complemento(cand, largos, s, lo, hi, tol):
 # --------------------------------------------------------------------------------------------
 
 
-def _pares_via(piezas, vseg, alcance_seg):
-    """Pares (pieza, segmento de vía) cuyas envolventes están a menos del alcance."""
+def _pares_via(piezas, vseg, alcance_seg, poligonos=None, dueno=None):
+    """Pares (pieza, segmento de vía) cuyas envolventes están a menos del alcance.
+
+    Agrupados por segmento de vía en orden creciente (el orden de ``STRtree.query``, del que
+    depende el desempate de :func:`agrupar_min`). Con ``poligonos`` (los polígonos de los
+    que salen las piezas) y ``dueno`` (posición del polígono de cada pieza) se buscan por
+    :class:`_SegmentosPorPoligono`, sin crear una línea por pieza; mismos pares.
+    """
     if len(piezas) == 0 or len(vseg) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    if poligonos is not None:
+        vj, pi = _SegmentosPorPoligono(poligonos, piezas, dueno).query(vseg, alcance_seg)
+        return pi, vj
     arbol = shapely.STRtree(como_lineas(piezas))
     vj, pi = arbol.query(diagonales(vseg, alcance_seg))
     return pi, vj
@@ -439,8 +516,13 @@ def asignar_a_vias(
     vias: gpd.GeoDataFrame,
     semiancho: np.ndarray,
     tolerancia: float,
+    poligonos: np.ndarray | None = None,
+    dueno: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Asigna cada pieza de lindero exterior a la vía (fila) a la que da, si da a alguna.
+
+    ``poligonos`` y ``dueno`` (huellas y huella de cada pieza, de
+    :func:`linderos_exteriores`), si se dan, solo aceleran la búsqueda de vías cercanas.
 
     Returns
     -------
@@ -455,7 +537,7 @@ def asignar_a_vias(
     if len(vseg) == 0:
         return vacio
     n_filas = len(vias)
-    pi, vj = _pares_via(piezas, vseg, semiancho[vfila] + tolerancia)
+    pi, vj = _pares_via(piezas, vseg, semiancho[vfila] + tolerancia, poligonos, dueno)
     t = _medir(piezas, pi, vseg, vj, vfila, n_filas, semiancho, tolerancia)
 
     # Caso 1: paralela a una fila y los tres puntos a su alcance: la pieza entera.
@@ -503,6 +585,36 @@ def _distancia_envolventes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.hypot(dx, dy)
 
 
+def _trozos_cercanos(p, n, g, margen):
+    """Trozos ``[k0, k1)`` de la pieza ``p`` (cortada en ``n``) que tocan la envolvente de
+    ``g`` agrandada en ``margen``, con un trozo de holgura a cada lado.
+
+    Se recorta la recta de la pieza con esa caja (Liang-Barsky). Un trozo cuya envolvente está
+    a menos de ``margen - 2 m`` de la de ``g`` tiene un punto dentro de la caja (cada punto de
+    la envolvente de un trozo está a menos de su largo, ≤ 1 m, del trozo), así que está en el
+    rango: se descartan solo pares que el filtro exacto de envolventes también descartaría.
+    """
+    x0, y0 = p[:, 0], p[:, 1]
+    dx, dy = p[:, 2] - x0, p[:, 3] - y0
+    t0, t1 = np.zeros(len(p)), np.ones(len(p))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for a, d, lo, hi in (
+            (x0, dx, np.minimum(g[:, 0], g[:, 2]) - margen, np.maximum(g[:, 0], g[:, 2]) + margen),
+            (y0, dy, np.minimum(g[:, 1], g[:, 3]) - margen, np.maximum(g[:, 1], g[:, 3]) + margen),
+        ):
+            quieto = d == 0
+            ta, tb = (lo - a) / d, (hi - a) / d
+            t0 = np.where(quieto, np.where((a >= lo) & (a <= hi), t0, 2.0),
+                          np.maximum(t0, np.minimum(ta, tb)))
+            t1 = np.where(quieto, np.where((a >= lo) & (a <= hi), t1, -1.0),
+                          np.minimum(t1, np.maximum(ta, tb)))
+    vacio = ~(t0 <= t1)
+    k0 = np.clip(np.floor(np.where(vacio, 0.0, t0) * n).astype(np.int64) - 1, 0, n)
+    k1 = np.clip(np.ceil(np.where(vacio, 0.0, t1) * n).astype(np.int64) + 1, 0, n)
+    k1 = np.where(vacio, k0, np.maximum(k1, k0))
+    return k0, k1
+
+
 def _asignar_trozos(piezas, cuales, pi, vj, vseg, vfila, n_filas, semiancho, tol):
     """Corta las piezas ``cuales`` en trozos de ~1 m y asigna cada trozo por el caso 1."""
     p = piezas[cuales]
@@ -519,8 +631,11 @@ def _asignar_trozos(piezas, cuales, pi, vj, vseg, vfila, n_filas, semiancho, tol
     sel = local[pi] >= 0
     ppi, pvj = local[pi[sel]], vj[sel]
     inicio = np.cumsum(n) - n
-    cuenta = n[ppi]
-    tj = np.repeat(inicio[ppi], cuenta) + (
+    # de cada pieza, solo los trozos que pueden quedar cerca del segmento (ver abajo)
+    k0, k1 = _trozos_cercanos(p[ppi], n[ppi], vseg[pvj],
+                              semiancho[vfila[pvj]] + tol + 1e-6 + 2 * PASO_TROZO_M)
+    cuenta = k1 - k0
+    tj = np.repeat(inicio[ppi] + k0, cuenta) + (
         np.arange(cuenta.sum()) - np.repeat(np.cumsum(cuenta) - cuenta, cuenta)
     )
     vj_t = np.repeat(pvj, cuenta)
@@ -594,7 +709,7 @@ def calcular_frontis(
     exterior_h = np.bincount(dueno, weights=largo(piezas), minlength=n_h)
 
     semiancho = semiancho_vias(vias, config)
-    tramos, origen, fila = asignar_a_vias(piezas, vias, semiancho, tol)
+    tramos, origen, fila = asignar_a_vias(piezas, vias, semiancho, tol, geoms, dueno)
     t = pd.DataFrame(
         {
             "huella": dueno[origen],
@@ -637,6 +752,7 @@ def calcular_frontis(
     else:
         t["sector_barrido"] = None
         t["frecuencia_semanal"] = np.nan
+    del medio  # un punto por tramo: se libera antes de crear las geometrías de salida
     nombres = _texto_o_none(vias["nombre"]) if "nombre" in vias.columns else np.full(
         len(vias), None
     )
@@ -648,7 +764,9 @@ def calcular_frontis(
         t["cuadra"] = pd.array([pd.NA] * len(t), dtype="Int64")
 
     matriz = _agregar_trozos(t, lineas)
+    del lineas
     frentes = _prorratear(matriz, predios, huella)
+    del matriz
     cm_pred = frentes.groupby("_pos")["_cm"].sum().reindex(range(len(predios)), fill_value=0)
     frontis_m = pd.Series(cm_pred.to_numpy() / 100.0, index=predios.index, name="frontis_m")
     exterior_m = pd.Series(exterior_h[huella], index=predios.index, name="exterior_m")
@@ -861,7 +979,8 @@ def _avisos_sin_frontis(frontis_h, exterior_h, claves, geoms, unidades, piezas, 
         es_ext[exterior] = True
         cual = np.flatnonzero(es_ext[dueno])
         if len(cual) and len(vseg):
-            pi, vj = _pares_via(piezas[cual], vseg, np.full(len(vseg), alcance))
+            pi, vj = _pares_via(piezas[cual], vseg, np.full(len(vseg), alcance), geoms,
+                                dueno[cual])
             d = distancia_segmentos(piezas[cual][pi], vseg[vj])
             cerca[dueno[cual][pi[d <= alcance]]] = True
     ph = np.where(unidades > 1, np.char.add(np.char.add(" (propiedad horizontal, ",
@@ -921,14 +1040,14 @@ def estimar_ancho_vias(
     exigir_metrico(predios, "predios")
     exigir_mismo_crs(predios, vias, "predios", "vias")
     _, geoms, _ = huellas(predios)
-    piezas, _ = linderos_exteriores(geoms, None, 0.5)
+    piezas, dueno = linderos_exteriores(geoms, None, 0.5)
     vseg, vfila = segmentos(vias.geometry.to_numpy())
     out = vias.copy()
     if "ancho_m" not in out.columns:
         out["ancho_m"] = np.nan
     if len(piezas) == 0 or len(vseg) == 0:
         return out
-    pi, vj = _pares_via(piezas, vseg, np.full(len(vseg), max_semiancho_m))
+    pi, vj = _pares_via(piezas, vseg, np.full(len(vseg), max_semiancho_m), geoms, dueno)
     p, g = piezas[pi], vseg[vj]
     mx, my = (p[:, 0] + p[:, 2]) / 2, (p[:, 1] + p[:, 3]) / 2
     gux, guy = unitario(g)

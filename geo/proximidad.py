@@ -34,9 +34,10 @@ from __future__ import annotations
 
 import heapq
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
@@ -79,6 +80,7 @@ def categoria_parques(
     umbral_cerca_m: float = 100.0,
     distancia: str = "euclidea",
     config: Config = CONFIG,
+    mas_cercana=None,
 ) -> pd.DataFrame:
     """Categoría A/B/C/D, área verde más cercana y su distancia, por huella.
 
@@ -89,6 +91,9 @@ def categoria_parques(
     vias, areas_verdes, zona_urbana : capas (CRS métrico).
     umbral_cerca_m : distancia (m) hasta la que un predio está «cerca» (de la ordenanza).
     distancia : ``"euclidea"`` o ``"red"`` (ver el docstring del módulo).
+    mas_cercana : con ``"euclidea"``, el resultado de
+        ``verde_mas_cercano(huellas, areas_verdes.geometry)`` si ya se calculó (o un
+        ``concurrent.futures.Future`` que lo dará).
 
     Returns
     -------
@@ -115,7 +120,10 @@ def categoria_parques(
 
     if len(verdes):
         if distancia == "euclidea":
-            h, g, d = verde_mas_cercano(huellas, verdes)
+            if mas_cercana is None:
+                h, g, d = verde_mas_cercano(huellas, verdes)
+            else:
+                h, g, d = mas_cercana.result() if hasattr(mas_cercana, "result") else mas_cercana
             dist[h] = d
             cercana[h] = nombres[g]
         else:
@@ -168,8 +176,8 @@ def verde_mas_cercano(
     hi, pk = shapely.STRtree(partes).query(geoms, predicate="intersects")  # distancia 0
     seg, parte_de = segmentos(partes)
     if len(seg):
-        (hj, sk), d = shapely.STRtree(shapely.linestrings(seg.reshape(-1, 2, 2))).query_nearest(
-            geoms, return_distance=True, all_matches=True)
+        arbol = shapely.STRtree(shapely.linestrings(seg.reshape(-1, 2, 2)))
+        hj, sk, d = _mas_cercano_en_hilos(arbol, geoms)
     else:
         hj, sk, d = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0)
     h = np.concatenate([hi, hj])
@@ -181,6 +189,34 @@ def verde_mas_cercano(
     h, g, d = h[orden], g[orden], d[orden]
     primero = np.r_[True, h[1:] != h[:-1]]
     return h[primero], g[primero], d[primero]
+
+
+_MIN_POR_HILO = 25_000  # geometrías por hilo por debajo de las cuales no vale la pena
+
+
+def _mas_cercano_en_hilos(arbol: shapely.STRtree, geoms: np.ndarray):
+    """``arbol.query_nearest(geoms, return_distance=True, all_matches=True)`` repartido en
+    bloques consecutivos entre los núcleos (GEOS suelta el GIL): mismo resultado, en el mismo
+    orden.
+
+    Returns
+    -------
+    geom, elemento, distancia.
+    """
+    hilos = min(os.cpu_count() or 1, len(geoms) // _MIN_POR_HILO)
+    if hilos <= 1:
+        (hj, sk), d = arbol.query_nearest(geoms, return_distance=True, all_matches=True)
+        return hj, sk, d
+    cortes = np.linspace(0, len(geoms), hilos + 1).astype(np.int64)
+
+    def bloque(i):
+        (h, k), d = arbol.query_nearest(geoms[cortes[i]:cortes[i + 1]], return_distance=True,
+                                        all_matches=True)
+        return h + cortes[i], k, d
+
+    with ThreadPoolExecutor(hilos) as ex:
+        partes = list(ex.map(bloque, range(hilos)))
+    return tuple(np.concatenate([p[j] for p in partes]) for j in range(3))
 
 
 def frente_a_area_verde(
@@ -203,7 +239,8 @@ def frente_a_area_verde(
     # 1) qué área verde bordea cada cuadra y de qué lado: (fila, lado, verde)
     gseg, gdueno = segmentos(areas_verdes.geometry.to_numpy())
     gseg, gdueno = _cortar(gseg, gdueno, _TROZO_VERDE_M)
-    gi, vj = _pares_via(gseg, vseg, semi[vfila] + tol)
+    gi, vj = _pares_via(gseg, vseg, semi[vfila] + tol, areas_verdes.geometry.to_numpy(),
+                        gdueno)
     g, v = gseg[gi], vseg[vj]
     mx, my = (g[:, 0] + g[:, 2]) / 2, (g[:, 1] + g[:, 3]) / 2
     gux, guy = unitario(g)
@@ -275,6 +312,8 @@ def grafo_vias(vias: gpd.GeoDataFrame, tolerancia: float = 0.5):
     grafo : ``networkx.Graph``; nodos enteros, aristas con ``weight`` (m) y ``arista``.
     aristas : LineString nodadas (una por arista), ``u`` y ``v`` (nodos de sus extremos).
     """
+    import networkx as nx  # solo para la distancia por la red (0,1 s al importar)
+
     exigir_metrico(vias, "vias")
     lineas = shapely.get_parts(shapely.node(shapely.union_all(vias.geometry.to_numpy())))
     lineas = lineas[shapely.length(lineas) > 0]

@@ -40,7 +40,8 @@ ASIGNACIONES: tuple[tuple[str, str, str, str], ...] = (
 
 
 def asignar_por_area(
-    geoms: np.ndarray, zonas: gpd.GeoDataFrame, umbral_division: float = UMBRAL_DIVISION
+    geoms: np.ndarray, zonas: gpd.GeoDataFrame, umbral_division: float = UMBRAL_DIVISION,
+    arbol: shapely.STRtree | None = None,
 ) -> pd.DataFrame:
     """Zona (posición en ``zonas``) de mayor área para cada geometría.
 
@@ -49,6 +50,7 @@ def asignar_por_area(
     geoms : polígonos de los predios (CRS métrico, el de ``zonas``).
     zonas : polígonos de las zonas.
     umbral_division : fracción del área en la segunda zona para marcar ``dividido``.
+    arbol : ``STRtree(geoms)`` si ya se tiene (varias capas sobre los mismos predios).
 
     Returns
     -------
@@ -69,11 +71,14 @@ def asignar_por_area(
     # polígono contenido en una MultiPolygon válida lo está en una sola de sus partes, y el
     # área de su intersección con la zona es la suma de las de sus partes.
     partes, zona_de = shapely.get_parts(zg, return_index=True)
-    arbol_p = shapely.STRtree(geoms)
+    arbol_p = shapely.STRtree(geoms) if arbol is None else arbol
     ki, pj = arbol_p.query(partes, predicate="contains")  # cada parte se prepara una vez
     nz = len(zg)
-    par = np.unique(pj.astype(np.int64) * nz + zona_de[ki])  # (predio, zona) sin repetir
-    pj, zi = par // nz, par % nz
+    if np.array_equal(zona_de, np.arange(nz)):  # una parte por zona: los pares (predio, zona) ya no se repiten
+        pj, zi = pj.astype(np.int64), zona_de[ki]
+    else:
+        par = np.unique(pj.astype(np.int64) * nz + zona_de[ki])  # (predio, zona) sin repetir
+        pj, zi = par // nz, par % nz
     veces = np.bincount(pj, minlength=n)
     unico = veces[pj] == 1
     pos[pj[unico]] = zi[unico]
@@ -122,7 +127,8 @@ def sector_de_tramos(lineas: np.ndarray, sectores: gpd.GeoDataFrame,
     partes, sector_de = shapely.get_parts(sg, return_index=True)  # ver asignar_por_area
     if medio is None:
         medio = shapely.line_interpolate_point(lineas, 0.5, normalized=True)
-    ti, kj = shapely.STRtree(partes).query(medio, predicate="intersects")
+    arbol = shapely.STRtree(partes)
+    ti, kj = arbol.query(medio, predicate="intersects")
     if len(ti):
         par = np.unique(np.c_[ti, sector_de[kj]], axis=0)
         ti, sj = par[:, 0], par[:, 1]
@@ -133,7 +139,7 @@ def sector_de_tramos(lineas: np.ndarray, sectores: gpd.GeoDataFrame,
     dudoso = np.flatnonzero(veces[ti] > 1)  # punto medio en un límite: se desempata por longitud
     if len(dudoso):
         # longitud dentro del sector = suma de las longitudes dentro de sus partes
-        di, pk = shapely.STRtree(partes).query(lineas[ti[dudoso]], predicate="intersects")
+        di, pk = arbol.query(lineas[ti[dudoso]], predicate="intersects")
         misma = sector_de[pk] == sj[dudoso[di]]
         di, pk = di[misma], pk[misma]
         lg = shapely.length(shapely.intersection(lineas[ti[dudoso[di]]], partes[pk]))
@@ -170,6 +176,7 @@ def asignar_zonas(
     n = len(geoms)
     tabla = pd.DataFrame(index=range(n))
     marcas = pd.Series([""] * n, dtype=object)
+    arbol = None  # un solo árbol de los predios para todas las capas
     for capa, col_capa, col_salida, marca in ASIGNACIONES:
         zonas = capas.get(capa)
         if zonas is None or len(zonas) == 0:
@@ -179,7 +186,9 @@ def asignar_zonas(
         if col_capa not in zonas.columns:
             raise ErrorDatos(f"La capa '{capa}' no tiene la columna '{col_capa}'.",
                              "COLUMNA_FALTANTE")
-        r = asignar_por_area(geoms, zonas, umbral_division)
+        if arbol is None:
+            arbol = shapely.STRtree(np.asarray(geoms, dtype=object))
+        r = asignar_por_area(geoms, zonas, umbral_division, arbol)
         valores = zonas[col_capa].astype("string").astype(object).to_numpy()
         p = r["pos"].to_numpy()
         col = np.where(p >= 0, valores[np.maximum(p, 0)], None)

@@ -322,3 +322,46 @@ def test_hueco_entre_partes_de_un_sector_avisa_por_predio():
     v = G.vias([("Jr. Sur", 1, [(-10, -5), (70, -5)])])
     r = calcular_frontis(p, v, G.capa([u], sector=["1"], frecuencia_semanal=[3]))
     assert avisos(r, "FRENTE_SIN_SECTOR") == ["H1"]
+
+
+def test_busqueda_por_poligonos_da_los_mismos_pares_que_el_arbol_de_segmentos():
+    """_SegmentosPorPoligono y _trozos_cercanos solo aceleran: mismos pares (calculados
+    aparte con un STRtree de segmentos) y ningún trozo cercano perdido."""
+    import shapely
+
+    from geo.frontis import (
+        _distancia_envolventes,
+        _SegmentosPorPoligono,
+        _trozos_cercanos,
+        como_lineas,
+        diagonales,
+        segmentos,
+    )
+
+    rng = np.random.default_rng(7)
+    centros = rng.uniform(0, 200, (300, 2))
+    lado = rng.uniform(2, 30, (300, 2))
+    polys = shapely.polygons(np.stack([
+        centros + np.c_[-lado[:, 0], -lado[:, 1]], centros + np.c_[lado[:, 0], -lado[:, 1]],
+        centros + np.c_[lado[:, 0], lado[:, 1]] * 0.7, centros + np.c_[-lado[:, 0], lado[:, 1]],
+    ], axis=1))
+    seg, dueno = segmentos(polys)
+    q = rng.uniform(0, 200, (500, 4))
+    margen = rng.uniform(0, 5, len(q))
+    esperado = shapely.STRtree(como_lineas(seg)).query(diagonales(q, margen))
+    qi, tj = _SegmentosPorPoligono(polys, seg, dueno).query(q, margen)
+    assert np.all(np.diff(qi) >= 0)  # agrupados por consulta, como STRtree.query
+    assert sorted(zip(qi, tj)) == sorted(zip(*esperado))
+
+    # trozos de 1 m de cada pieza: los que _trozos_cercanos descarta están lejos
+    n = np.maximum(1, np.ceil(np.hypot(q[:, 2] - q[:, 0], q[:, 3] - q[:, 1]))).astype(np.int64)
+    g = seg[rng.integers(0, len(seg), len(q))]
+    alcance = margen + 0.5
+    k0, k1 = _trozos_cercanos(q, n, g, alcance + 2.0)
+    for i in range(len(q)):
+        k = np.arange(n[i])
+        f0, f1 = k / n[i], (k + 1) / n[i]
+        d = q[i, 2:] - q[i, :2]
+        trozos = np.c_[q[i, :2] + np.outer(f0, d), q[i, :2] + np.outer(f1, d)]
+        cerca = _distancia_envolventes(trozos, np.repeat(g[i:i + 1], n[i], axis=0)) <= alcance[i]
+        assert np.all((k[cerca] >= k0[i]) & (k[cerca] < k1[i]))
