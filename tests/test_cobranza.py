@@ -285,19 +285,123 @@ def test_ajuste_no_reescribe_lo_emitido(caja):
                   P3: ("0.00", "0.00", "0.00", "0.00"), P4: ("1.00", "0.00", "0.00", "1.00")})
     with pytest.raises(ErrorDatos, match="expediente"):
         ajustar(caja, 2020, 1, "", "ana", nuevo)
-    d = ajustar(caja, 2020, 1, "EXP-77", "ana", nuevo).set_index(["predio", "arbitrio"])
+    d = ajustar(caja, 2020, 1, "EXP-77", "ana", nuevo, "2020-01-10").set_index(
+        ["predio", "arbitrio"])
     assert d.loc[(P1, "barrido"), "diferencia_cent"] == 250
-    assert d.loc[(P2, "recoleccion"), "diferencia_cent"] == -1000  # se informa, no se rebaja
+    assert d.loc[(P2, "recoleccion"), "diferencia_cent"] == -1000  # nota de crédito
     with sqlite3.connect(caja) as con:
         filas = con.execute("select predio, arbitrio, tipo, monto_cent from cob_obligaciones "
                             "where mes = 1 and (arbitrio = 'barrido' and predio = ? or "
                             "arbitrio = 'recoleccion' and predio = ?) order by id",
                             (P1, P2)).fetchall()
     assert filas == [(P1, "barrido", "emision", 1000), (P2, "recoleccion", "emision", 8000),
-                     (P1, "barrido", "ajuste", 250)]
-    # un segundo ajuste con el mismo cálculo no emite nada nuevo hacia arriba
-    d2 = ajustar(caja, 2020, 1, "EXP-78", "ana", nuevo)
-    assert (d2["diferencia_cent"] <= 0).all()
+                     (P1, "barrido", "ajuste", 250), (P2, "recoleccion", "ajuste", -1000)]
+    # un segundo ajuste con el mismo cálculo no encuentra nada y no escribe nada
+    antes = _conteos(caja)
+    assert ajustar(caja, 2020, 1, "EXP-78", "ana", nuevo).empty
+    assert _conteos(caja) == antes
+
+
+# ------------------------------------------------------------------ notas de crédito
+# TIM 1,2 % mensual = 0,04 % diario; 2020 es bisiesto.
+
+BAJA_P2 = _Res({P1: ("10.00", "20.00", "5.00", "5.00"), P2: ("2.13", "70.00", "3.00", "8.00"),
+                P3: ("0.00", "0.00", "0.00", "0.00"), P4: ("1.00", "0.00", "0.00", "1.00")})
+
+
+def _mes_arbitrio(e, mes, arbitrio) -> pd.DataFrame:
+    c = e.cuotas
+    return c[(c["mes"] == mes) & (c["arbitrio"] == arbitrio)]
+
+
+def test_nota_de_credito_rebaja_deuda_impaga_e_interes_desde_el_ajuste(caja):
+    from geo.cobranza import ajustar
+
+    emitir(caja, 2020, [1], "ana", RES)
+    # P2 recolección de enero: S/ 80.00, vence el 31/01/2020; se rebaja a 70.00 el 02/03/2020
+    antes = estado_cuenta(caja, P2, "2020-03-02")
+    d = ajustar(caja, 2020, 1, "EXP-90", "ana", BAJA_P2, "2020-03-02", "predio subdividido")
+    assert d[["predio", "arbitrio", "diferencia_cent", "compensado_cent", "imputado_cent",
+              "a_favor_cent"]].values.tolist() == [[P2, "recoleccion", -1000, 1000, 0, 0]]
+    despues = estado_cuenta(caja, P2, "2020-03-02")
+    # 31 días (01/02 … 02/03) sobre 80.00: 8000 × 0,0004 × 31 = 99,2 → 99
+    assert _mes_arbitrio(antes, 1, "recoleccion")["saldo_cent"].sum() == 8000 + 99
+    assert _mes_arbitrio(despues, 1, "recoleccion")["saldo_cent"].sum() == 7000 + 99
+    assert antes.saldo_cent - despues.saldo_cent == 1000
+    # al 01/04: 99 hasta el ajuste + 30 días sobre 70.00 (7000 × 0,0004 × 30 = 84); sin la
+    # rebaja serían 61 días sobre 80.00 = 195,2 → 195
+    e = estado_cuenta(caja, P2, "2020-04-01")
+    m = _mes_arbitrio(e, 1, "recoleccion")
+    assert m["interes_cent"].sum() == 99 + 84
+    assert m["saldo_cent"].sum() == 7000 + 99 + 84
+    assert e.saldo_cent == e.emitido_cent - e.pagado_cent + e.interes_cent
+    assert e.emitido_cent == 213 + 8000 + 300 + 800 - 1000
+    assert "(nota de crédito)" in e.texto() and "compensación de nota de crédito" in e.texto()
+    # lo emitido sigue intacto; la nota lleva su expediente y motivo
+    with sqlite3.connect(caja) as con:
+        assert con.execute("select tipo, monto_cent from cob_obligaciones where predio = ? "
+                           "and arbitrio = 'recoleccion' order by id", (P2,)).fetchall() == [
+            ("emision", 8000), ("ajuste", -1000)]
+        assert con.execute("select expediente, motivo from cob_emisiones where tipo = 'ajuste'"
+                           ).fetchall() == [("EXP-90", "predio subdividido")]
+    # pagar el saldo rebajado salda todo (recolección: 70.00 + 1.83 de interés)
+    pagar(caja, P2, Decimal(e.saldo_cent) / 100, "2020-04-01", "caja1")
+    e = estado_cuenta(caja, P2, "2020-04-01")
+    assert e.saldo_cent == 0 and (e.cuotas["saldo_cent"] == 0).all()
+
+
+def test_nota_de_credito_de_mes_pagado_se_imputa_a_la_deuda_siguiente(caja):
+    from geo.cobranza import ajustar
+
+    emitir(caja, 2020, [1, 2], "ana", RES)
+    pagar(caja, P1, "40.00", "2020-01-20", "caja1")  # enero completo, antes de vencer
+    pagar(caja, P4, "4.00", "2020-01-20", "caja1")   # enero y febrero adelantados
+    baja = _Res({P1: ("10.00", "15.00", "5.00", "5.00"), P2: ("2.13", "80.00", "3.00", "8.00"),
+                 P3: ("0.00", "0.00", "0.00", "0.00"), P4: ("1.00", "0.00", "0.00", "0.00")})
+    d = ajustar(caja, 2020, 1, "EXP-91", "ana", baja, "2020-03-02").set_index("predio")
+    # P1: 5.00 ya pagados vuelven como crédito el 02/03 → febrero barrido (la más antigua),
+    # vencida el 28/02: 3 días de interés 1000 × 0,0004 × 3 = 1,2 → 1; a capital 4.99
+    assert d.loc[P1, ["compensado_cent", "imputado_cent", "a_favor_cent"]].tolist() == [0, 500, 0]
+    e = estado_cuenta(caja, P1, "2020-03-02")
+    feb = _mes_arbitrio(e, 2, "barrido").iloc[0]
+    assert (feb["interes_pagado_cent"], feb["capital_cent"], feb["saldo_cent"]) == (1, 499, 501)
+    assert (e.cuotas.loc[e.cuotas["mes"] == 1, "saldo_cent"] == 0).all()
+    # febrero: 501 + recolección 2000 + 2 (2,4) + parques 500 + 1 (0,6) + serenazgo 500 + 1
+    assert e.saldo_cent == 3505 and e.a_favor_cent == 0
+    assert e.emitido_cent == 8000 - 500 and e.pagado_cent == 4000
+    assert e.saldo_cent == e.emitido_cent - e.pagado_cent + e.interes_cent
+    # P4: no debe nada más → 1.00 de saldo a favor, como un pago en exceso
+    assert d.loc[P4, ["compensado_cent", "imputado_cent", "a_favor_cent"]].tolist() == [0, 0, 100]
+    e4 = estado_cuenta(caja, P4, "2020-03-02")
+    assert e4.a_favor_cent == 100 and e4.saldo_cent == -100
+    # la compensación no es un pago: no se extorna, ni se extornan los pagos anteriores a ella
+    with sqlite3.connect(caja) as con:
+        nc = con.execute("select id from cob_pagos where origen = 'nota_credito' and predio = ?",
+                         (P1,)).fetchone()[0]
+        pago_p1 = con.execute("select id from cob_pagos where origen = 'caja' and predio = ?",
+                              (P1,)).fetchone()[0]
+    with pytest.raises(ErrorDatos, match="nota de crédito"):
+        extornar(caja, nc, "error", "jefe")
+    with pytest.raises(ErrorDatos, match="después se aplicó una nota de crédito"):
+        extornar(caja, pago_p1, "cheque sin fondos", "jefe")
+
+
+def test_nota_de_credito_no_se_duplica(caja):
+    from geo.cobranza import ajustar
+
+    emitir(caja, 2020, [1], "ana", RES)
+    assert len(ajustar(caja, 2020, 1, "EXP-92", "ana", BAJA_P2, "2020-02-10")) == 1
+    antes = _conteos(caja)
+    e = estado_cuenta(caja, P2, "2020-03-31")
+    # el mismo expediente, u otro, con el mismo cálculo: nada que ajustar, nada escrito
+    assert ajustar(caja, 2020, 1, "EXP-92", "ana", BAJA_P2, "2020-02-10").empty
+    assert ajustar(caja, 2020, 1, "EXP-93", "ana", BAJA_P2, "2020-03-01").empty
+    assert _conteos(caja) == antes
+    assert estado_cuenta(caja, P2, "2020-03-31").saldo_cent == e.saldo_cent
+    # volver al monto original es una subida documentada, no un borrado de la nota
+    d = ajustar(caja, 2020, 1, "EXP-94", "ana", RES, "2020-03-01")
+    assert d["diferencia_cent"].tolist() == [1000]
+    assert estado_cuenta(caja, P2, "2020-03-31").emitido_cent == 213 + 8000 + 300 + 800
 
 
 def test_cli_emitir_dos_veces_y_capa_de_mora(caja, correr):
@@ -312,6 +416,12 @@ def test_cli_emitir_dos_veces_y_capa_de_mora(caja, correr):
                           "--capas", caja)
     assert rc == 1 and "EMISION_DUPLICADA" in err and "ya fue emitido" in err
     assert _conteos(caja) == antes
+    # el catastro no cambió: el ajuste no encuentra nada y no escribe nada
+    rc, out, err = correr("emitir", "--anio", "2020", "--mes", "1", "--usuario", "ana",
+                          "--ajuste", "--expediente", "EXP-1", "--fecha", "2020-02-10",
+                          "--capas", caja)
+    assert rc == 0, err
+    assert "nada que ajustar" in out and _conteos(caja) == antes
     g = capa_mora_barrios(caja, "2020-03-01")
     assert list(g["barrio"]) == ["Centro"] and g.loc[0, "mora_pct"] == 100.0
     assert "mora_pct_2020_01" in g.columns and g.crs is not None

@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from geo.cobranza import (
+    ajustar,
     crear_plan,
     emitir,
     estado_cuenta,
@@ -189,7 +190,7 @@ def anio(tmp_path_factory):
     for f in ("2020-05-15", "2020-08-14", "2020-11-13"):
         registrar_avisos(ruta, [{"predio": c, "fecha": f, "entregado_por": "Cobrador 1"}
                                 for c in morosos_], "prueba")
-    return {"ruta": ruta, "montos": montos, "total": total, "tipo": tipo, "pagado": pagado,
+    return {"ruta": ruta, "res": res, "montos": montos, "total": total, "tipo": tipo, "pagado": pagado,
             "elegidos": elegidos, "eventos": eventos, "morosos": morosos_, "planes": planes_,
             "con_plan": con_plan}
 
@@ -262,3 +263,54 @@ def test_dos_planes_uno_cumplido_otro_quebrado(anio):
     assert t.loc[quebrado, "pagadas"] == 1 and t.loc[quebrado, "vencidas_impagas"] == 3
     e = estado_cuenta(anio["ruta"], cumplido, CORTE)
     assert e.cuotas.query("vencida")["saldo_cent"].sum() == 0
+
+
+def test_ajustes_con_notas_de_credito_mantienen_la_identidad(anio, tmp_path):
+    """Sobre una copia del año, el 15/09: marzo se recalcula a la baja (notas de crédito) para un
+    moroso, un puntual, uno con plan (su marzo se pagó con la conversión) y uno que paga
+    parcial, y al alza para otro; Σ saldos = emitido − pagado + interés sigue al céntimo."""
+    ruta = tmp_path / "ajuste.gpkg"
+    shutil.copy(anio["ruta"], ruta)
+    montos, tipo = anio["montos"], anio["tipo"]
+    mayor = {c: max(ARBITRIOS, key=lambda a: montos[a][c]) for c in anio["total"]}
+    cambios = {anio["morosos"][0]: -150, anio["elegidos"]["puntual"]: -100,
+               anio["con_plan"][0]: -100, anio["elegidos"]["parcial"]: -100,
+               next(c for c in sorted(anio["total"]) if tipo.get(c) == "tardio"
+                    and c not in anio["elegidos"].values()): 250}
+    assert all(montos[mayor[c]][c] > 150 for c in cambios)
+
+    class Recalculo:
+        predios = anio["res"].predios.copy()
+
+    p = Recalculo.predios
+    for c, delta in cambios.items():
+        col = f"{mayor[c]}_mensual"
+        fila = p.index[p["codigo"] == c][0]
+        p[col] = p[col].astype(object)
+        p.at[fila, col] = Decimal(str(p.at[fila, col])) + Decimal(delta) / 100
+    d = ajustar(ruta, 2020, 3, "EXP-2020-501", "prueba", Recalculo, "2020-09-15",
+                "recálculo de áreas")
+    assert dict(zip(d["predio"], d["diferencia_cent"], strict=True)) == cambios
+    bajas = d[d["diferencia_cent"] < 0]
+    assert (bajas["compensado_cent"] + bajas["imputado_cent"] + bajas["a_favor_cent"]
+            == -bajas["diferencia_cent"]).all()
+    por = d.set_index("predio")
+    assert por.loc[anio["morosos"][0], "compensado_cent"] == 150  # impago: rebaja su marzo
+    assert por.loc[anio["con_plan"][0], "compensado_cent"] == 0   # ya convertido: crédito
+    assert ajustar(ruta, 2020, 3, "EXP-2020-501", "prueba", Recalculo, "2020-09-15").empty
+
+    s = saldos(ruta, CORTE)
+    convertido = sum(p["deuda_cent"] for p in anio["planes"].values())
+    interes_plan = sum(int(p["cronograma"]["interes_cent"].sum())
+                       for p in anio["planes"].values())
+    emitido = 12 * sum(anio["total"].values()) + sum(cambios.values())
+    assert int(s["emitido_cent"].sum()) == emitido + convertido + interes_plan
+    assert int(s["pagado_cent"].sum()) == anio["pagado"] + convertido  # la nota no es un pago
+    interes = int(s["interes_cent"].sum())
+    assert (int(s["saldo_cent"].sum())
+            == int(s["emitido_cent"].sum()) - int(s["pagado_cent"].sum()) + interes
+            == emitido + interes_plan - anio["pagado"] + interes)
+    # el moroso debe lo emitido (ya rebajado) más su interés; nada se le imputó de más
+    m = s.set_index("predio").loc[anio["morosos"][0]]
+    assert m["saldo_cent"] == m["emitido_cent"] + m["interes_cent"]
+    assert m["emitido_cent"] == 12 * anio["total"][anio["morosos"][0]] - 150

@@ -4,8 +4,9 @@ Cada predio recibe, por mes y por arbitrio, una obligación con el monto mensual
 tarifas (``ResultadoTarifas.predios``: ``<arbitrio>_mensual``) y vence el último día hábil del
 mes. Un mes se emite **una sola vez** (índice único en ``cob_emisiones`` y en
 ``cob_obligaciones``): emitirlo de nuevo es un error y no escribe nada. Si el catastro cambió,
-:func:`ajustar` emite la diferencia como obligaciones de tipo ``ajuste`` con su expediente;
-lo emitido nunca se reescribe.
+:func:`ajustar` emite la diferencia como obligaciones de tipo ``ajuste`` con su expediente y
+motivo (una rebaja, como nota de crédito: obligación negativa); lo emitido nunca se
+reescribe.
 """
 
 from __future__ import annotations
@@ -112,23 +113,50 @@ def emitir(ruta: str | Path, anio: int, meses: list[int] | None = None, usuario:
     return pd.DataFrame(resumen)
 
 
+MOTIVO_AJUSTE = "recálculo de los arbitrios por cambio en el catastro"
+
+
 def ajustar(ruta: str | Path, anio: int, mes: int, expediente: str, usuario: str,
-            resultado=None) -> pd.DataFrame:
+            resultado=None, fecha=None, motivo: str = MOTIVO_AJUSTE,
+            tabla=None) -> pd.DataFrame:
     """Emite la diferencia entre lo que corresponde hoy y lo ya emitido (más ajustes) del mes.
 
-    Solo diferencias positivas (mayor monto) se emiten como obligaciones ``ajuste`` con el
-    vencimiento del mes; una rebaja no se aplica aquí (queda listada para una resolución de
-    compensación: el sistema no reduce deudas por sí solo). Devuelve las diferencias.
+    Por predio y arbitrio, una obligación nueva de tipo ``ajuste`` con el vencimiento del mes,
+    ligada a una emisión con ``expediente`` y ``motivo``; lo emitido nunca se reescribe:
+
+    * diferencia positiva: una obligación por la diferencia;
+    * diferencia negativa: una **nota de crédito** (obligación negativa) compensada el día
+      ``fecha`` (por defecto hoy): rebaja el insoluto de ese mes y arbitrio; si ya estaba
+      pagado, el exceso se imputa a la deuda más antigua del predio o queda como saldo a
+      favor (regla de interés en :mod:`geo.cobranza.pagos`: el interés devengado hasta
+      ``fecha`` sobre el monto original se mantiene; desde ``fecha``, corre sobre el rebajado).
+
+    Idempotente: la diferencia se mide contra todo lo emitido del mes (notas incluidas), así
+    que repetir el ajuste con el mismo cálculo no encuentra nada y no escribe nada.
+
+    Devuelve una fila por diferencia: ``predio``, ``arbitrio``, ``emitido_cent``,
+    ``monto_cent``, ``diferencia_cent``, y para las rebajas ``compensado_cent`` (del mismo
+    mes), ``imputado_cent`` (a otras deudas) y ``a_favor_cent`` (0 en las subidas).
     """
+    from geo.cobranza.intereses import cargar_tim
+    from geo.cobranza.pagos import aplicar_notas_credito
+    from geo.cobranza.registro import _fecha
+
     if not str(expediente or "").strip():
         raise ErrorDatos("Un ajuste necesita --expediente.", "EXPEDIENTE_FALTANTE")
+    if not str(motivo or "").strip():
+        raise ErrorDatos("Un ajuste necesita un motivo (--motivo).", "MOTIVO_FALTANTE")
+    fecha = _fecha(fecha or date.today())
+    tabla = tabla or cargar_tim()
     montos = _montos(ruta, resultado)
     instante = instante_texto()
+    columnas = ["predio", "arbitrio", "emitido_cent", "monto_cent", "diferencia_cent",
+                "compensado_cent", "imputado_cent", "a_favor_cent"]
     with transaccion(ruta) as con:
         filas = con.execute("select predio, arbitrio, sum(monto_cent), max(vencimiento), "
                             "max(contribuyente), max(barrio), max(sector) from cob_obligaciones "
-                            "where anio = ? and mes = ? group by predio, arbitrio",
-                            (anio, mes)).fetchall()
+                            "where anio = ? and mes = ? and tipo != 'plan' "
+                            "group by predio, arbitrio", (anio, mes)).fetchall()
         if not filas:
             raise ErrorDatos(f"El mes {mes:02d}/{anio} no está emitido: emítalo primero.",
                              "EMISION_FALTANTE")
@@ -140,20 +168,40 @@ def ajustar(ruta: str | Path, anio: int, mes: int, expediente: str, usuario: str
         d["monto_cent"] = d["monto_cent"].fillna(0).astype(int)
         d["diferencia_cent"] = d["monto_cent"] - d["emitido_cent"]
         d = d[d["diferencia_cent"] != 0].reset_index(drop=True)
-        sube = d[d["diferencia_cent"] > 0]
+        for c in ("compensado_cent", "imputado_cent", "a_favor_cent"):
+            d[c] = 0
+        if d.empty:  # nada que ajustar: no se escribe ni una emisión vacía
+            return d[columnas]
         venc = ultimo_dia_habil(anio, mes).isoformat()
         cur = con.execute(
-            "insert into cob_emisiones (anio, mes, tipo, expediente, usuario, instante, "
-            "obligaciones, total_cent) values (?, ?, 'ajuste', ?, ?, ?, ?, ?)",
-            (anio, mes, expediente, usuario, instante, len(sube),
-             int(sube["diferencia_cent"].sum())))
-        con.executemany(
-            "insert into cob_obligaciones (emision, predio, contribuyente, anio, mes, arbitrio, "
-            "tipo, monto_cent, vencimiento, barrio, sector) values (?,?,?,?,?,?,'ajuste',?,?,?,?)",
-            [(cur.lastrowid, f.predio, _nulo(f.contribuyente), anio, mes, f.arbitrio,
-              int(f.diferencia_cent), venc, _nulo(f.barrio), _nulo(f.sector))
-             for f in sube.itertuples()])
-    return d[["predio", "arbitrio", "emitido_cent", "monto_cent", "diferencia_cent"]]
+            "insert into cob_emisiones (anio, mes, tipo, expediente, motivo, usuario, instante, "
+            "obligaciones, total_cent) values (?, ?, 'ajuste', ?, ?, ?, ?, ?, ?)",
+            (anio, mes, expediente, motivo, usuario, instante, len(d),
+             int(d["diferencia_cent"].sum())))
+        emision = cur.lastrowid
+        notas = []
+        for i, f in enumerate(d.itertuples()):
+            # el sector nuevo si el predio sigue en el cálculo; si salió, el de lo emitido
+            sector = _nulo(f.sector) if _nulo(f.sector) is not None else _nulo(f.sector_previo)
+            cur = con.execute(
+                "insert into cob_obligaciones (emision, predio, contribuyente, anio, mes, "
+                "arbitrio, tipo, monto_cent, vencimiento, barrio, sector) values "
+                "(?, ?, ?, ?, ?, ?, 'ajuste', ?, ?, ?, ?)",
+                (emision, f.predio, _nulo(f.contribuyente), anio, mes, f.arbitrio,
+                 int(f.diferencia_cent), venc, _nulo(f.barrio), sector))
+            if f.diferencia_cent < 0:
+                notas.append({"fila": i, "id": cur.lastrowid, "predio": f.predio, "anio": anio,
+                              "mes": mes, "arbitrio": f.arbitrio,
+                              "monto_cent": int(f.diferencia_cent)})
+        if notas:
+            hechos = aplicar_notas_credito(con, notas, fecha, f"{expediente}: {motivo}",
+                                           usuario, tabla)
+            for n, h in zip(notas, hechos, strict=True):
+                for c in ("compensado_cent", "imputado_cent", "a_favor_cent"):
+                    d.loc[n["fila"], c] = h[c]
+    log.info("Ajuste %02d/%d (%s): %d diferencias, neto %d céntimos", mes, anio, expediente,
+             len(d), int(d["diferencia_cent"].sum()))
+    return d[columnas]
 
 
 def barrio_de_predios(ruta: str | Path) -> dict[str, str]:

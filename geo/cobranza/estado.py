@@ -7,7 +7,9 @@ Por cada obligación, a la fecha ``F`` (solo lo aplicado con fecha ≤ ``F``)::
     saldo    = insoluto + interés − interés pagado
 
 y por predio ``saldo = Σ saldos de cuotas − saldo a favor``, con ``saldo a favor = pagos −
-lo aplicado``. Así, sumando sobre predios: **Σ saldos = emitido − pagado + interés**, al
+lo aplicado``. Una nota de crédito (ajuste hacia abajo) es una cuota negativa que su
+compensación (un pago de monto 0, ver :mod:`geo.cobranza.pagos`) deja saldada; el emitido
+incluye esas cuotas negativas. Así, sumando sobre predios: **Σ saldos = emitido − pagado + interés**, al
 céntimo (los pagos con fecha ≤ F; un extorno es un pago negativo).
 """
 
@@ -176,8 +178,10 @@ def texto_estado(e: EstadoCuenta) -> str:
               (f"{'período':<9}{'arbitrio':<16}{'vence':<12}{'emitido':>12}{'pagado':>12}"
               f"{'interés':>11}{'int. pag.':>11}{'saldo':>12}  estado")]
     for f in e.cuotas.itertuples():
-        estado = ("pagada" if f.saldo_cent == 0 else "vencida" if f.vencida else "por vencer")
-        ajuste = " (ajuste)" if f.tipo == "ajuste" else ""
+        nota = f.tipo == "ajuste" and f.monto_cent < 0
+        estado = ("aplicada" if nota and f.saldo_cent == 0 else "pagada" if f.saldo_cent == 0
+                  else "vencida" if f.vencida else "por vencer")
+        ajuste = " (nota de crédito)" if nota else " (ajuste)" if f.tipo == "ajuste" else ""
         lineas.append(
             f"{f.mes:02d}/{f.anio:<6}{f.arbitrio:<16}{f.vencimiento:%d/%m/%Y}  "
             f"{soles(f.monto_cent):>10}{soles(f.capital_cent):>12}{soles(f.interes_cent):>11}"
@@ -186,7 +190,9 @@ def texto_estado(e: EstadoCuenta) -> str:
     if e.pagos.empty:
         lineas.append("  (ninguno)")
     for p in e.pagos.itertuples():
-        tipo = f"extorno del pago {int(p.extorna)}" if pd.notna(p.extorna) else p.origen
+        tipo = (f"extorno del pago {int(p.extorna)}" if pd.notna(p.extorna)
+                else "compensación de nota de crédito" if p.origen == "nota_credito"
+                else p.origen)
         op = f" op. {p.operacion}" if isinstance(p.operacion, str) and p.operacion else ""
         lineas.append(f"  {p.fecha}  {soles(p.monto_cent):>12}  pago {p.id} · {tipo}{op}")
     lineas += ["",

@@ -37,12 +37,18 @@ def registrar(orden, almacen_por_defecto: str) -> None:
     s = orden("emitir", "emite las obligaciones de un mes (o la cuponera del año)",
               "Crea la obligación mensual de cada predio por arbitrio, con vencimiento el "
               "último día hábil del mes (Art. 6). Un mes se emite una sola vez; si el catastro "
-              "cambió, --ajuste emite la diferencia con su expediente.")
+              "cambió, --ajuste emite la diferencia con su expediente: si sube, obligaciones "
+              "nuevas; si baja, notas de crédito que rebajan la deuda del mes (o, si ya se "
+              "pagó, se imputan a la deuda más antigua o quedan como saldo a favor).")
     s.add_argument("--anio", type=int, required=True, help="año (2020)")
     s.add_argument("--mes", type=int, help="mes 1–12 (sin --mes: los doce meses)")
     s.add_argument("--usuario", required=True, help="quién emite")
     s.add_argument("--ajuste", action="store_true", help="emite la diferencia (recálculo)")
     s.add_argument("--expediente", help="expediente que sustenta el ajuste")
+    s.add_argument("--motivo", help="motivo del ajuste (por defecto: recálculo por cambio en "
+                   "el catastro)")
+    s.add_argument("--fecha", help="fecha del ajuste AAAA-MM-DD (por defecto hoy): desde ese "
+                   "día el interés corre sobre el monto rebajado")
     s.add_argument("--ordenanza", help="archivo .toml (por defecto Oxapampa 2020)")
     capas(s)
 
@@ -127,7 +133,7 @@ def orden_contribuyente(args) -> int:
 
 
 def orden_emitir(args) -> int:
-    from geo.cobranza.emision import ajustar, comprobar_no_emitidos, emitir
+    from geo.cobranza.emision import MOTIVO_AJUSTE, ajustar, comprobar_no_emitidos, emitir
     from geo.cobranza.estado import soles
     from geo.flujo import tarifas_almacen
 
@@ -137,14 +143,25 @@ def orden_emitir(args) -> int:
     if args.ajuste:
         if args.mes is None:
             raise ErrorDatos("Un ajuste es de un mes: indique --mes.", "MES_FALTANTE")
-        d = ajustar(args.capas, args.anio, args.mes, args.expediente, args.usuario, resultado)
+        d = ajustar(args.capas, args.anio, args.mes, args.expediente, args.usuario, resultado,
+                    args.fecha, args.motivo or MOTIVO_AJUSTE)
+        periodo = f"{args.mes:02d}/{args.anio}"
+        if d.empty:
+            _escribir(f"Ajuste {periodo}: nada que ajustar; lo emitido ya coincide con el "
+                      "cálculo actual. No se registró nada.")
+            return SALIDA_OK
         sube = d[d["diferencia_cent"] > 0]
         baja = d[d["diferencia_cent"] < 0]
-        _escribir(f"Ajuste {args.mes:02d}/{args.anio} (expediente {args.expediente}): "
-                  f"{len(sube):,} obligaciones nuevas por {soles(int(sube['diferencia_cent'].sum()))}.")
+        _escribir(f"Ajuste {periodo} (expediente {args.expediente}):")
+        _escribir(f"  {len(sube):,} obligaciones nuevas por "
+                  f"{soles(int(sube['diferencia_cent'].sum()))}.")
         if len(baja):
-            _escribir(f"{len(baja):,} cuotas bajarían {soles(int(-baja['diferencia_cent'].sum()))}: "
-                      "no se rebajan solas; requieren resolución de compensación.")
+            _escribir(f"  {len(baja):,} notas de crédito por "
+                      f"{soles(int(-baja['diferencia_cent'].sum()))}: "
+                      f"{soles(int(baja['compensado_cent'].sum()))} rebajan la deuda del mes, "
+                      f"{soles(int(baja['imputado_cent'].sum()))} (ya pagados) se imputaron a "
+                      f"la deuda más antigua y {soles(int(baja['a_favor_cent'].sum()))} "
+                      "quedan como saldo a favor.")
         return SALIDA_OK
     r = emitir(args.capas, args.anio, [args.mes] if args.mes else None, args.usuario, resultado)
     for f in r.itertuples():

@@ -12,6 +12,19 @@ se registran (un pago con fecha anterior al último ya imputado no genera inter�
 Un pago nunca desaparece: un extorno es un pago negativo que apunta al extornado y deshace
 sus aplicaciones con filas negativas de la misma fecha. Solo se extorna el último pago
 vigente del predio (si no, las imputaciones posteriores quedarían mal): extorne en orden.
+
+Notas de crédito (ajuste hacia abajo, :func:`aplicar_notas_credito`)
+--------------------------------------------------------------------
+Una rebaja de ``X`` es una obligación **negativa** del mismo mes y arbitrio; el día del ajuste
+``D`` se compensa con un pago interno de monto 0 (``origen = 'nota_credito'``), cuyas
+aplicaciones son: ``−X`` a capital de la nota (que queda saldada), hasta ``X`` al insoluto de
+las cuotas de ese mes y arbitrio, y lo que sobre (si ya estaban pagadas) se imputa como un pago
+del día ``D`` a la deuda más antigua del predio; lo que aún sobre es saldo a favor, igual que
+un pago en exceso. La compensación va solo al insoluto, no al interés.
+
+Interés: el devengado hasta ``D`` sobre el monto original **se mantiene** (la compensación
+cierra el tramo en ``D`` como un pago); desde ``D`` el interés corre sobre el insoluto
+rebajado. Lo pagado nunca se mueve: el exceso es un crédito nuevo, fechado ``D``.
 """
 
 from __future__ import annotations
@@ -122,6 +135,63 @@ def imputar(cuotas: list[Cuota], fecha: date, monto: int, tabla: TablaTIM) -> li
         c.capital += a_capital
         c.ultima = fecha if c.ultima is None else max(c.ultima, fecha)
     return filas
+
+
+def compensar(cuotas: list[Cuota], fecha: date, monto: int, tabla: TablaTIM) -> list[tuple]:
+    """Rebaja ``monto`` (céntimos) del insoluto de ``cuotas`` (las del mes y arbitrio de una
+    nota de crédito), sin tocar su interés: cierra el tramo hasta ``fecha`` con el insoluto de
+    antes. Las actualiza en su lugar; devuelve ``[(cuota.id, devengado, 0, capital)]``."""
+    filas = []
+    for c in cuotas:
+        if monto <= 0:
+            break
+        if c.insoluto <= 0:
+            continue
+        tramo = c.tramo(fecha, tabla)
+        a_capital = min(monto, c.insoluto)
+        monto -= a_capital
+        filas.append((c.id, tramo, 0, a_capital))
+        c.devengado += tramo
+        c.capital += a_capital
+        c.ultima = fecha if c.ultima is None else max(c.ultima, fecha)
+    return filas
+
+
+def aplicar_notas_credito(con, notas: list[dict], fecha: date, motivo: str, usuario: str,
+                          tabla: TablaTIM) -> list[dict]:
+    """Compensa notas de crédito ya insertadas en ``cob_obligaciones`` (ver el docstring del
+    módulo). ``notas``: ``[{"id", "predio", "anio", "mes", "arbitrio", "monto_cent" (< 0)}]``.
+
+    Un pago interno de monto 0 por nota. Devuelve por nota ``compensado_cent`` (rebajado de
+    ese mes y arbitrio), ``imputado_cent`` (a otras deudas) y ``a_favor_cent``.
+    """
+    ids = {n["id"] for n in notas}
+    estado = {p: [c for c in cs if c.id not in ids]
+              for p, cs in cuotas_de(con, [n["predio"] for n in notas]).items()}
+    instante = instante_texto()
+    hechos, filas_aplic = [], []
+    for n in notas:
+        credito = -n["monto_cent"]
+        cur = con.execute(
+            "insert into cob_pagos (predio, fecha, monto_cent, origen, operacion, extorna, "
+            "motivo, usuario, instante) values (?, ?, 0, 'nota_credito', ?, null, ?, ?, ?)",
+            (n["predio"], fecha.isoformat(), f"NC-{n['id']}", motivo, usuario, instante))
+        cuotas = estado[n["predio"]]
+        mismas = [c for c in cuotas if (c.anio, c.mes, c.arbitrio)
+                  == (n["anio"], n["mes"], n["arbitrio"])]
+        comp = compensar(mismas, fecha, credito, tabla)
+        compensado = sum(f[3] for f in comp)
+        imp = imputar(cuotas, fecha, credito - compensado, tabla)
+        imputado = sum(i + c for _, _, i, c in imp)
+        filas_aplic += [(cur.lastrowid, o, fecha.isoformat(), d, i, c)
+                        for o, d, i, c in [(n["id"], 0, 0, -credito), *comp, *imp]]
+        hechos.append({"nota": n["id"], "pago": cur.lastrowid, "predio": n["predio"],
+                       "compensado_cent": compensado, "imputado_cent": imputado,
+                       "a_favor_cent": credito - compensado - imputado})
+    con.executemany(
+        "insert into cob_aplicaciones (pago, obligacion, fecha, devengado_cent, interes_cent, "
+        "capital_cent) values (?, ?, ?, ?, ?, ?)", filas_aplic)
+    return hechos
 
 
 def _registrar(con, pagos: list[dict], usuario: str, tabla: TablaTIM) -> list[dict]:
@@ -288,16 +358,27 @@ def extornar(ruta: str | Path, pago: int, motivo: str, usuario: str) -> int:
     if not str(motivo or "").strip():
         raise ErrorDatos("Un extorno necesita un motivo.", "MOTIVO_FALTANTE")
     with transaccion(ruta) as con:
-        fila = con.execute("select predio, fecha, monto_cent, extorna from cob_pagos "
-                           "where id = ?", (pago,)).fetchone()
+        fila = con.execute("select predio, fecha, monto_cent, extorna, origen, operacion "
+                           "from cob_pagos where id = ?", (pago,)).fetchone()
         if fila is None or fila[3] is not None:
             raise ErrorDatos(f"No hay pago {pago} que extornar.", "PAGO_INEXISTENTE")
+        if fila[4] == "nota_credito":
+            raise ErrorDatos(f"El registro {pago} es la compensación de la nota de crédito "
+                             f"{fila[5]}, no un pago: no se extorna. Si la rebaja fue un "
+                             "error, emita un nuevo ajuste con su expediente.",
+                             "NOTA_CREDITO_NO_EXTORNABLE")
         if con.execute("select 1 from cob_pagos where extorna = ?", (pago,)).fetchone():
             raise ErrorDatos(f"El pago {pago} ya fue extornado.", "PAGO_EXTORNADO")
         posterior = con.execute(
             "select id from cob_pagos p where predio = ? and id > ? and extorna is null and "
             "not exists (select 1 from cob_pagos e where e.extorna = p.id)",
             (fila[0], pago)).fetchone()
+        if posterior and con.execute("select origen from cob_pagos where id = ?",
+                                     (posterior[0],)).fetchone()[0] == "nota_credito":
+            raise ErrorDatos(f"El pago {pago} no puede extornarse: después se aplicó una nota "
+                             f"de crédito al predio {fila[0]} (registro {posterior[0]}), que "
+                             "contó con ese pago. Regularícelo con un ajuste.",
+                             "EXTORNO_FUERA_DE_ORDEN")
         if posterior:
             raise ErrorDatos(f"El pago {pago} no es el último del predio {fila[0]}: extorne "
                              f"antes el pago {posterior[0]} (y los posteriores).",

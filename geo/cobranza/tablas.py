@@ -8,7 +8,9 @@ esa misma transacción la primera vez.
 Las tablas llevan el prefijo ``cob_`` y NO se registran en ``gpkg_contents``: QGIS/GDAL no las
 listan como capas (``cob_contribuyentes`` tiene datos personales). Montos en **céntimos**
 (enteros). Nada se borra ni se reescribe: un extorno es un pago negativo que apunta al
-extornado; un ajuste es una obligación nueva.
+extornado; un ajuste es una obligación nueva (una rebaja, una obligación negativa: la nota de
+crédito, compensada por un pago interno de monto cero con ``origen = 'nota_credito'``; ver
+:func:`geo.cobranza.pagos.aplicar_notas_credito`).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ create table if not exists cob_emisiones (
     mes integer not null,
     tipo text not null check (tipo in ('emision', 'ajuste', 'plan')),
     expediente text,
+    motivo text,                      -- por qué se ajusta (tipo 'ajuste')
     usuario text not null,
     instante text not null,
     obligaciones integer not null,
@@ -67,7 +70,7 @@ create table if not exists cob_obligaciones (
     mes integer not null,
     arbitrio text not null,           -- un arbitrio, o 'fraccionamiento' (plan de pagos)
     tipo text not null check (tipo in ('emision', 'ajuste', 'plan')),
-    monto_cent integer not null,
+    monto_cent integer not null,      -- negativo: nota de crédito (ajuste hacia abajo)
     vencimiento text not null,
     barrio text,
     sector text
@@ -80,7 +83,8 @@ create table if not exists cob_pagos (
     predio text not null,
     fecha text not null,
     monto_cent integer not null,
-    origen text not null,            -- 'caja' o el banco del archivo
+    origen text not null,            -- 'caja', el banco del archivo, 'extorno',
+                                     -- 'fraccionamiento' o 'nota_credito' (monto 0)
     operacion text,                  -- número de operación (único por origen)
     extorna integer references cob_pagos (id),
     motivo text,
