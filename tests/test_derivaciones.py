@@ -160,10 +160,11 @@ ANTES = Path(__file__).resolve().parent / "datos"
 
 @pytest.mark.skipif(not OXAPAMPA.exists(), reason="falta capas/oxapampa.gpkg")
 def test_oxapampa_igual_que_antes_de_optimizar():
-    # Salida de la versión anterior sobre el distrito por defecto (6481 predios), guardada en
-    # tests/datos antes de cambiar los algoritmos (zonas y sectores por partes, área verde
-    # más cercana por segmentos, micro-rutas sin recortar los ejes contenidos, …): frontis y
-    # trozos al centímetro, distancias a 0,01 m, zonas, sectores, categorías y marcas iguales.
+    # Salida de referencia sobre el distrito por defecto (6481 predios), guardada en tests/datos
+    # antes de cada optimización de los algoritmos (zonas y sectores por partes, área verde
+    # más cercana por segmentos, vecinos sin una geometría por segmento, …): frontis y trozos
+    # al centímetro, distancias a 0,01 m, zonas, sectores, categorías y marcas iguales. Si se
+    # regenera capas/oxapampa.gpkg, se regenera también esta referencia (con el código vigente).
     from geo.flujo import cargar_capas
 
     d = derivar(cargar_capas(OXAPAMPA))

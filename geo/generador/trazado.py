@@ -410,7 +410,7 @@ def _trama_rural(d: dict, rng: np.random.Generator, tz: Trazado) -> None:
         for f in range(nf):
             xl = xs[c] + ancho_long(c, f) / 2
             xr = xs[c + 1] - ancho_long(c + 1, f) / 2
-            esq = _rect(xl, ys[f] + w / 2, xr, ys[f + 1] - w / 2) + rng.uniform(-2, 2, (4, 2))
+            esq = _rect(xl, ys[f] + w / 2, xr, ys[f + 1] - w / 2) + rng.uniform(-0.4, 0.4, (4, 2))
             mz = tz.manzanas
             tz.manzanas += 1
             sector = 1 + (c >= nc // 2) + 2 * (f >= nf // 2)
@@ -481,7 +481,7 @@ def _centros_poblados(d: dict, lotes_por_centro: dict[str, int], rng: np.random.
             for f in range(filas):
                 x0, x1 = xl[c] + wx[c] / 2, xl[c + 1] - wx[c + 1] / 2
                 y0, y1 = yl[f] + wc / 2, yl[f + 1] - wc / 2
-                esq = a_global(_rect(x0, y0, x1, y1) + rng.uniform(-0.5, 0.5, (4, 2)))
+                esq = a_global(_rect(x0, y0, x1, y1) + rng.uniform(-0.4, 0.4, (4, 2)))
                 # en marco local la vía corre "hacia el norte": NS = frentes a las longitudinales
                 mz = tz.manzanas
                 tz.manzanas += 1
