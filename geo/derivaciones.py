@@ -271,7 +271,7 @@ def _derivar(capas, umbral_cerca_m, distancia, config) -> Derivados:
         if distancia == "euclidea" and len(verdes):
             cercana = hilos.submit(verde_mas_cercano, hgeoms, verdes.geometry.to_numpy())
         fr = calcular_frontis(predios, vias, sectores, capas.get("areas_verdes"), config,
-                              capas.get("zona_urbana"))
+                              capas.get("zona_urbana"), (huella, hgeoms, claves))
         prox = categoria_parques(hgeoms, fr.tramos, vias, verdes, capas.get("zona_urbana"),
                                  umbral_cerca_m, distancia, config, cercana)
         zon = zonas_en_curso.result()
@@ -401,7 +401,7 @@ def _texto_para_arrow(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
               and gdf[c].isna().all()]
     if not vacias:
         return gdf
-    g = gdf.copy()
+    g = gdf.copy(deep=False)  # copia superficial: solo se reemplazan columnas
     for c in vacias:
         g[c] = g[c].astype("string")
     return g

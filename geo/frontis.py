@@ -99,11 +99,13 @@ def segmentos(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(xy) < 2:
         return np.empty((0, 4)), np.empty(0, dtype=np.int64)
     mismo = idx_l[1:] == idx_l[:-1]
-    seg = np.hstack([xy[:-1][mismo], xy[1:][mismo]])
-    dueno = dueno_linea[idx_l[:-1][mismo]]
-    largo = np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1])
-    ok = largo > _EPS
-    return seg[ok], dueno[ok].astype(np.int64)
+    dx = xy[1:, 0] - xy[:-1, 0]
+    dy = xy[1:, 1] - xy[:-1, 1]
+    i = np.flatnonzero(mismo & (np.hypot(dx, dy) > _EPS))  # sin segmentos de longitud nula
+    seg = np.empty((len(i), 4))
+    seg[:, :2] = xy[i]
+    seg[:, 2:] = xy[i + 1]
+    return seg, dueno_linea[idx_l[i]].astype(np.int64)
 
 
 def como_lineas(seg: np.ndarray) -> np.ndarray:
@@ -664,6 +666,7 @@ def calcular_frontis(
     areas_verdes: gpd.GeoDataFrame | None = None,
     config: Config = CONFIG,
     zona_urbana: gpd.GeoDataFrame | None = None,
+    huellas_predios: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> ResultadoFrontis:
     """Frontis de cada predio y sus trozos por vía, cuadra y sector de barrido.
 
@@ -680,6 +683,7 @@ def calcular_frontis(
         :func:`area_esperada`). Un trozo de frontis fuera de todo sector da un
         ``FRENTE_SIN_SECTOR`` por predio si cae dentro de esa área; si no (zona rural, sin
         servicio), se cuenta en un solo aviso de resumen con elemento vacío.
+    huellas_predios : ``huellas(predios)`` si ya se calculó (no se repite).
 
     Los predios sin frontis dan ``PREDIO_SIN_FRONTIS`` (interiores), ``FRONTIS_SIN_VIA`` (lindero
     exterior cerca de alguna vía: falta un eje o un ancho) o un resumen ``PREDIO_SIN_FRONTIS``
@@ -702,7 +706,7 @@ def calcular_frontis(
         raise ErrorDatos("La capa 'predios' no tiene la columna 'codigo'.", "COLUMNA_FALTANTE")
     tol = float(config.tolerancia_frontis_m)
 
-    huella, geoms, claves = huellas(predios)
+    huella, geoms, claves = huellas(predios) if huellas_predios is None else huellas_predios
     n_h = len(geoms)
     obst = None if areas_verdes is None else areas_verdes.geometry.to_numpy()
     piezas, dueno = linderos_exteriores(geoms, obst, tol)
