@@ -376,8 +376,9 @@ def _orden_derivar(args) -> int:
         escribir_derivados(derivados, salida)
     _escribir(derivados.resumen())
     if derivados.avisos:
-        ruta_avisos = salida.with_name(salida.stem + "_avisos.csv")
-        _escribir_avisos(derivados.avisos, ruta_avisos)
+        from geo.flujo import escribir_avisos, ruta_avisos as ruta_de_avisos
+
+        ruta_avisos = escribir_avisos(derivados.avisos, ruta_de_avisos(salida))
         for aviso in derivados.avisos[:20]:
             _escribir("  " + aviso.como_texto())
         if len(derivados.avisos) > 20:
@@ -391,22 +392,6 @@ def _orden_derivar(args) -> int:
         _escribir(tabla.to_string(index=False) if len(tabla) else "  (ninguno)")
     _escribir(f"\nDerivados escritos en {salida} (capas predios, frentes, microrutas).")
     return SALIDA_OK
-
-
-def _escribir_avisos(avisos, ruta: Path) -> None:
-    """Avisos a CSV (se abre en Excel/QGIS), de forma atómica."""
-    from dataclasses import fields
-
-    import pandas as pd
-
-    from geo.capas import archivo_atomico
-    from geo.errores import Problema
-
-    # columna por columna (asdict aviso por aviso tarda segundos con 100k avisos)
-    cols = [f.name for f in fields(Problema)]
-    tabla = pd.DataFrame({c: [getattr(a, c) for a in avisos] for c in cols}, columns=cols)
-    with archivo_atomico(ruta) as tmp:
-        tabla.to_csv(tmp, index=False, encoding="utf-8-sig")
 
 
 def _orden_verificar_ordenanza(args) -> int:

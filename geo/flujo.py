@@ -7,6 +7,7 @@ devolvió el anterior.
 from __future__ import annotations
 
 import logging
+from dataclasses import fields
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,7 +17,7 @@ import shapely
 
 from geo.capas import a_crs_metrico, archivo_atomico, leer_capa, listar_capas
 from geo.config import CONFIG, Config
-from geo.errores import ErrorDatos
+from geo.errores import ErrorDatos, Problema
 from geo.esquema import CAPAS
 from geo.validacion import convertir_columnas
 
@@ -160,7 +161,7 @@ def actualizar_derivados(ruta, ruta_derivados, cambiados, borrados, ordenanza=No
 
     Devuelve ``(cambios_de_arbitrio, ResultadoIncremental)``.
     """
-    from geo.derivaciones import Derivados, escribir_derivados
+    from geo.derivaciones import escribir_derivados
     from geo.incremental import cambios_de_arbitrio, derivar_incremental
     from geo.ordenanza import cargar_ordenanza
     from geo.tarifas import calcular_tarifas
@@ -178,12 +179,24 @@ def actualizar_derivados(ruta, ruta_derivados, cambiados, borrados, ordenanza=No
     despues = calcular_tarifas(nuevos.predios, nuevos.frentes, ordenanza,
                                microrutas=nuevos.microrutas)
     escribir_derivados(nuevos, ruta_derivados)
-    csv = Path(ruta_derivados).with_name(Path(ruta_derivados).stem + "_avisos.csv")
-    with archivo_atomico(csv) as tmp:
-        pd.DataFrame([a.como_dict() for a in nuevos.avisos],
-                     columns=["codigo", "severidad", "capa", "elemento", "mensaje", "ubicacion"]
-                     ).to_csv(tmp, index=False, encoding="utf-8-sig")
+    escribir_avisos(nuevos.avisos, ruta_avisos(ruta_derivados))
     return cambios_de_arbitrio(antes, despues), inc
+
+
+def ruta_avisos(ruta_derivados: str | Path) -> Path:
+    """El CSV de avisos que acompaña a un GeoPackage de derivados: ``<nombre>_avisos.csv``."""
+    ruta_derivados = Path(ruta_derivados)
+    return ruta_derivados.with_name(ruta_derivados.stem + "_avisos.csv")
+
+
+def escribir_avisos(avisos, ruta: str | Path) -> Path:
+    """Avisos a CSV (se abre en Excel/QGIS), de forma atómica. Se arma columna por columna:
+    ``asdict`` aviso por aviso tarda segundos con 100k avisos."""
+    cols = [f.name for f in fields(Problema)]
+    tabla = pd.DataFrame({c: [getattr(a, c) for a in avisos] for c in cols}, columns=cols)
+    with archivo_atomico(ruta) as tmp:
+        tabla.to_csv(tmp, index=False, encoding="utf-8-sig")
+    return Path(ruta)
 
 
 def leer_derivados(ruta: str | Path):
@@ -191,9 +204,7 @@ def leer_derivados(ruta: str | Path):
 
     Los avisos vienen del CSV ``<nombre>_avisos.csv`` que escribe la misma orden, si existe.
     """
-    from geo.capas import leer_capa
     from geo.derivaciones import Derivados
-    from geo.errores import Problema
 
     ruta = Path(ruta)
     predios = leer_capa(ruta, "predios")
@@ -202,10 +213,10 @@ def leer_derivados(ruta: str | Path):
     esquema = CAPAS["predios"]
     predios, _ = convertir_columnas(predios, esquema)
     avisos = []
-    csv = ruta.with_name(ruta.stem + "_avisos.csv")
+    csv = ruta_avisos(ruta)
     if csv.exists():
         tabla = pd.read_csv(csv, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         avisos = [Problema(*fila) for fila in tabla[
-            ["codigo", "severidad", "capa", "elemento", "mensaje", "ubicacion"]].itertuples(
+            [f.name for f in fields(Problema)]].itertuples(
                 index=False, name=None)]
     return Derivados(predios, frentes, microrutas, avisos)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from shapely.geometry import LineString, Polygon, box
+from shapely.geometry import LineString, box
 
 RAIZ = Path(__file__).resolve().parents[1]
 DATOS_COMPARTIDOS = RAIZ.parent / "shared" / "datos"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import tomllib
 from decimal import Decimal
 from pathlib import Path
@@ -50,7 +51,7 @@ def test_exoneraciones_segun_articulos_7_y_8():
 
 def test_es_inmutable():
     o = cargar_ordenanza()
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         o.barrido.costo.total = Decimal(0)
     with pytest.raises(TypeError):
         o.exoneraciones["pnp"].porcentaje["parques"] = 0

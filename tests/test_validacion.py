@@ -13,14 +13,14 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import LineString, Point, Polygon, box
 
-from conftest import CRS, X0, Y0, capas_minimas, escribir
+from conftest import X0, Y0, capas_minimas, escribir
 
 
 def _archivos(carpeta):
     return sorted(p.name for p in carpeta.iterdir())
 
 
-def _roto(tmp_path, cambiar) -> "Path":
+def _roto(tmp_path, cambiar):
     capas = capas_minimas()
     cambiar(capas)
     return escribir(capas, tmp_path / "roto.gpkg")
