@@ -241,7 +241,7 @@ def test_almacen_por_defecto_intacto():
 
 
 def test_cronograma_a_mano():
-    from geo.cobranza.planes import cronograma
+    from geo.cobranza.fraccionamiento import cronograma
 
     # S/ 100.00 en 3 cuotas al 0,96 % mensual (80 % de la TIM de 1,2 %)
     c = cronograma(10000, 3, Decimal("0.96"), date(2020, 6, 10))

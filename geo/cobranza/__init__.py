@@ -12,32 +12,33 @@ luego TIM). Módulos:
 * :mod:`~geo.cobranza.pagos` — pagos en caja, archivo del banco, imputación, extornos.
 * :mod:`~geo.cobranza.estado` — estado de cuenta (texto y HTML) y saldos.
 * :mod:`~geo.cobranza.mora` — mora por barrio/sector, avisos de cobranza, morosos.
-* :mod:`~geo.cobranza.planes` — planes de pago (fraccionamiento) y su cumplimiento.
+* :mod:`~geo.cobranza.fraccionamiento` — planes de pago (fraccionamiento) y su cumplimiento.
 """
 
-from geo.cobranza.emision import ajustar, emitir
-from geo.cobranza.estado import EstadoCuenta, estado_cuenta, liquidar, saldos
-from geo.cobranza.mora import mora_por_zona, morosos, registrar_avisos
-from geo.cobranza.pagos import extornar, importar_pagos_banco, pagar
-from geo.cobranza.planes import crear_plan, planes
-from geo.cobranza.registro import buscar_contribuyente, importar_contribuyentes, transferir
+# Carga perezosa (PEP 562): la CLI importa geo.cobranza.ordenes al armar su parser y no debe
+# pagar la carga de pandas y de estos módulos en cada orden (~0,6 s).
+_DE_DONDE = {
+    "ajustar": "emision", "emitir": "emision",
+    "EstadoCuenta": "estado", "estado_cuenta": "estado", "liquidar": "estado", "saldos": "estado",
+    "mora_por_zona": "mora", "morosos": "mora", "registrar_avisos": "mora",
+    "extornar": "pagos", "importar_pagos_banco": "pagos", "pagar": "pagos",
+    "crear_plan": "fraccionamiento", "planes": "fraccionamiento",
+    "buscar_contribuyente": "registro", "importar_contribuyentes": "registro",
+    "transferir": "registro",
+}
 
-__all__ = [
-           "EstadoCuenta",
-           "ajustar",
-           "buscar_contribuyente",
-           "crear_plan",
-           "emitir",
-           "estado_cuenta",
-           "extornar",
-           "importar_contribuyentes",
-           "importar_pagos_banco",
-           "liquidar",
-           "mora_por_zona",
-           "morosos",
-           "pagar",
-           "planes",
-           "registrar_avisos",
-           "saldos",
-           "transferir",
-]
+__all__ = sorted(_DE_DONDE)
+
+
+def __getattr__(nombre: str):
+    if nombre not in _DE_DONDE:
+        raise AttributeError(f"module 'geo.cobranza' has no attribute '{nombre}'")
+    import importlib
+
+    valor = getattr(importlib.import_module(f"geo.cobranza.{_DE_DONDE[nombre]}"), nombre)
+    globals()[nombre] = valor
+    return valor
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_DE_DONDE))

@@ -257,7 +257,7 @@ def orden_mora(args) -> int:
 
 def orden_plan(args) -> int:
     from geo.cobranza.estado import soles
-    from geo.cobranza.planes import crear_plan
+    from geo.cobranza.fraccionamiento import crear_plan
 
     p = crear_plan(args.capas, args.codigo, args.cuotas, args.fecha, args.usuario,
                    args.expediente)
@@ -273,7 +273,7 @@ def orden_plan(args) -> int:
 
 def orden_planes(args) -> int:
     from geo.cobranza.estado import soles
-    from geo.cobranza.planes import planes
+    from geo.cobranza.fraccionamiento import planes
 
     t = planes(args.capas, args.fecha)
     if t.empty:
