@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.capas import archivo_atomico, exigir_metrico
+from geo.capas import archivo_atomico, escribir_capa_gpkg, exigir_metrico, sqlite_sin_sincronizar
 from geo.config import CONFIG, Config
 from geo.errores import ErrorDatos, Problema
 from geo.esquema import COLUMNAS_PERSONALES
@@ -362,28 +362,20 @@ def escribir_derivados(derivados: Derivados, ruta: str | os.PathLike,
     """Escribe ``predios``, ``frentes`` y ``microrutas`` en un GeoPackage, de forma atómica.
 
     Las geometrías se promueven a multi (MultiPolygon, MultiLineString) para que cada capa
-    tenga un solo tipo y se abra tal cual en QGIS. Con pyarrow instalado se escribe por Arrow
-    (la mitad de tiempo con un millón de predios); el archivo es el mismo.
+    tenga un solo tipo y se abra tal cual en QGIS (:func:`geo.capas.escribir_capa_gpkg`).
 
     Parameters
     ----------
     incluir_personales : si es falso, quita ``contribuyente`` y ``documento``.
     """
-    import pyogrio
-
     predios = derivados.predios
     if not incluir_personales:
         predios = predios.drop(columns=[c for c in COLUMNAS_PERSONALES if c in predios.columns])
     capas = {"predios": predios, "frentes": derivados.frentes, "microrutas": derivados.microrutas}
-    arrow = hay_pyarrow()
     destino = Path(ruta)
-    with archivo_atomico(destino) as tmp, sin_recolector():
+    with archivo_atomico(destino) as tmp, sin_recolector(), sqlite_sin_sincronizar():
         for nombre, gdf in capas.items():
-            if not arrow or len(gdf) == 0:
-                _a_multi(gdf).to_file(tmp, layer=nombre, driver="GPKG", engine="pyogrio")
-                continue
-            pyogrio.write_dataframe(_texto_para_arrow(gdf), tmp, layer=nombre, driver="GPKG",
-                                    use_arrow=True, promote_to_multi=True)
+            escribir_capa_gpkg(gdf, tmp, nombre)
     return destino
 
 
@@ -394,31 +386,3 @@ def hay_pyarrow() -> bool:
     return importlib.util.find_spec("pyarrow") is not None
 
 
-def _texto_para_arrow(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Columnas de texto (object) totalmente vacías → dtype ``str``: Arrow no sabe qué tipo de
-    campo crear con una columna de solo nulos; sin Arrow se crean como texto."""
-    vacias = [c for c in gdf.columns if c != gdf.geometry.name and gdf[c].dtype == object
-              and gdf[c].isna().all()]
-    if not vacias:
-        return gdf
-    g = gdf.copy(deep=False)  # copia superficial: solo se reemplazan columnas
-    for c in vacias:
-        g[c] = g[c].astype("string")
-    return g
-
-
-def _a_multi(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    import shapely
-
-    g = gdf.copy()
-    if len(g) == 0:
-        return g
-    geom = g.geometry.to_numpy()
-    tipo = shapely.get_type_id(geom)
-    lin, pol = tipo == 1, tipo == 3
-    if lin.any():
-        geom[lin] = shapely.multilinestrings(geom[lin], indices=np.arange(lin.sum()))
-    if pol.any():
-        geom[pol] = shapely.multipolygons(geom[pol], indices=np.arange(pol.sum()))
-    g[g.geometry.name] = geom
-    return g

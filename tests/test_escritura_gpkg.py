@@ -1,0 +1,66 @@
+"""geo.capas.escribir_capa_gpkg: el mismo GeoPackage que pyogrio con promote_to_multi."""
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, Polygon, box
+
+from geo.capas import escribir_capa_gpkg
+
+CRS = "EPSG:32718"
+
+
+def _leer(ruta, capa):
+    info = pyogrio.read_info(ruta, layer=capa)
+    return gpd.read_file(ruta, layer=capa), info
+
+
+@pytest.mark.parametrize("gdf, tipo", [
+    (gpd.GeoDataFrame(
+        {"codigo": ["P1", "P2", "P3", "P4"], "texto": ["x", None, "z", "w"],
+         "vacia": [None] * 4, "entero": pd.array([1, None, 3, 4], dtype="Int64"),
+         "real": [1.5, np.nan, 2.0, 0.25]},
+        geometry=[box(0, 0, 10, 15), MultiPolygon([box(0, 0, 1, 1), box(2, 2, 3, 3)]),
+                  Polygon([(0, 0), (4, 0), (4, 4), (0, 4)], [[(1, 1), (2, 1), (2, 2), (1, 1)]]),
+                  None], crs=CRS), "MultiPolygon"),
+    (gpd.GeoDataFrame(
+        {"longitud_m": [2.83, 2.83, 1.41]},
+        geometry=[LineString([(0, 0), (1, 1), (2, 5)]),
+                  MultiLineString([[(0, 0), (1, 1)], [(3, 3), (4, 4)]]),
+                  LineString([(9, 9), (8, 8)])], crs=CRS), "MultiLineString"),
+    (gpd.GeoDataFrame({"n": [1, 2]}, geometry=[Point(1, 2), Point(3, 4)], crs="EPSG:4326"),
+     "MultiPoint"),
+])
+def test_igual_que_pyogrio_promote_to_multi(tmp_path, gdf, tipo):
+    nuestro, oraculo = tmp_path / "nuestro.gpkg", tmp_path / "pyogrio.gpkg"
+    escribir_capa_gpkg(gdf, nuestro, "capa")
+    pyogrio.write_dataframe(gdf, oraculo, layer="capa", driver="GPKG", promote_to_multi=True)
+    a, info_a = _leer(nuestro, "capa")
+    b, info_b = _leer(oraculo, "capa")
+    assert info_a["geometry_type"] == info_b["geometry_type"] == tipo
+    assert list(info_a["fields"]) == list(info_b["fields"])
+    assert list(info_a["dtypes"]) == list(info_b["dtypes"])
+    assert a.crs == b.crs == gdf.crs
+    pd.testing.assert_frame_equal(pd.DataFrame(a.drop(columns="geometry")),
+                                  pd.DataFrame(b.drop(columns="geometry")))
+    ga, gb = a.geometry.to_numpy(), b.geometry.to_numpy()
+    assert (shapely.is_missing(ga) == shapely.is_missing(gb)).all()
+    ok = ~shapely.is_missing(ga)
+    assert (shapely.to_wkb(ga[ok]) == shapely.to_wkb(gb[ok])).all()
+    # cada geometría simple llega como multi de una parte, con las mismas coordenadas
+    orig = gdf.geometry.to_numpy()[ok]
+    assert (shapely.get_type_id(ga[ok]) == {"MultiPolygon": 6, "MultiLineString": 5,
+                                             "MultiPoint": 4}[tipo]).all()
+    assert np.array_equal(shapely.get_coordinates(ga[ok]), shapely.get_coordinates(orig))
+
+
+def test_poligono_promovido_byte_a_byte(tmp_path):
+    """El WKB guardado de un polígono es el de MultiPolygon([polígono]), hecho por shapely."""
+    p = box(400000, 8800000, 400010, 8800015)
+    escribir_capa_gpkg(gpd.GeoDataFrame({"codigo": ["A"]}, geometry=[p], crs=CRS),
+                       tmp_path / "a.gpkg", "predios")
+    leido = gpd.read_file(tmp_path / "a.gpkg", layer="predios").geometry.iloc[0]
+    assert shapely.to_wkb(leido) == shapely.to_wkb(MultiPolygon([p]))
