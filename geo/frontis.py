@@ -285,16 +285,7 @@ def linderos_exteriores(
         return seg, dueno
 
     # 1) Linderos idénticos (mismos vértices al milímetro) en dos polígonos: compartidos.
-    q = cuantizar(todos)
-    invertir = (q[:, 0] > q[:, 2]) | ((q[:, 0] == q[:, 2]) & (q[:, 1] > q[:, 3]))
-    q[invertir] = q[invertir][:, [2, 3, 0, 1]]
-    orden = np.lexsort(q.T[::-1])
-    qo = q[orden]
-    igual = np.zeros(len(q) + 1, dtype=bool)  # igual[i]: fila ordenada i == fila i - 1
-    igual[1:-1] = (qo[1:] == qo[:-1]).all(axis=1)
-    exacto = np.empty(len(q), dtype=bool)
-    exacto[orden] = igual[:-1] | igual[1:]
-    exacto = exacto[: len(seg)]
+    exacto = _repetidos(cuantizar(todos))[: len(seg)]
 
     # 2) El resto se recorta contra los segmentos vecinos casi paralelos a < tolerancia.
     cand = np.flatnonzero(~exacto)
@@ -308,7 +299,7 @@ def linderos_exteriores(
 
     def lote(ini):
         c = cand[ini : ini + _LOTE_CONSULTA]
-        qi, tj = vecinos.query(seg[c], tolerancia)
+        qi, tj = vecinos.query(seg[c], tolerancia, excluir=dueno[c])
         s = c[qi]
         # descarte barato de los pares que no son del mismo polígono ni casi paralelos (los
         # laterales de cada esquina); el margen deja la decisión exacta a _intervalo_cubierto
@@ -333,6 +324,37 @@ def linderos_exteriores(
     return piezas, dueno[pieza_s]
 
 
+def _repetidos(q: np.ndarray) -> np.ndarray:
+    """Máscara de los segmentos ``(n, 4)`` enteros que aparecen más de una vez, en cualquier
+    sentido.
+
+    Cada extremo se empaqueta en un solo entero (``x`` e ``y`` relativos al mínimo) y se
+    ordena por dos claves en vez de cuatro columnas; si la extensión no cabe en 63 bits, se
+    ordena por las cuatro.
+    """
+    q = q.copy()
+    invertir = (q[:, 0] > q[:, 2]) | ((q[:, 0] == q[:, 2]) & (q[:, 1] > q[:, 3]))
+    q[invertir] = q[invertir][:, [2, 3, 0, 1]]
+    if len(q) == 0:
+        return np.zeros(0, dtype=bool)
+    x0 = min(q[:, 0].min(), q[:, 2].min())
+    y0 = min(q[:, 1].min(), q[:, 3].min())
+    ancho = int(max(q[:, 0].max(), q[:, 2].max()) - x0) + 1
+    alto = int(max(q[:, 1].max(), q[:, 3].max()) - y0) + 1
+    if ancho * alto < 2**62:
+        claves = np.c_[(q[:, 0] - x0) * alto + (q[:, 1] - y0),
+                       (q[:, 2] - x0) * alto + (q[:, 3] - y0)]
+    else:
+        claves = q
+    orden = np.lexsort(claves.T[::-1])
+    co = claves[orden]
+    igual = np.zeros(len(q) + 1, dtype=bool)  # igual[i]: fila ordenada i == fila i - 1
+    igual[1:-1] = (co[1:] == co[:-1]).all(axis=1)
+    out = np.empty(len(q), dtype=bool)
+    out[orden] = igual[:-1] | igual[1:]
+    return out
+
+
 class _SegmentosPorPoligono:
     """Busca segmentos por envolvente con un STRtree de los polígonos que los contienen.
 
@@ -353,11 +375,16 @@ class _SegmentosPorPoligono:
         self.y0 = np.minimum(segs[:, 1], segs[:, 3])
         self.y1 = np.maximum(segs[:, 1], segs[:, 3])
 
-    def query(self, q: np.ndarray, margen: float) -> tuple[np.ndarray, np.ndarray]:
+    def query(self, q: np.ndarray, margen: float,
+              excluir: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Pares (posición en ``q``, segmento) cuyas envolventes (la de ``q`` agrandada en
         ``margen``, un número o uno por fila) se tocan; agrupados por ``q`` en orden
-        creciente."""
+        creciente. ``excluir``: por cada fila de ``q``, un polígono cuyos segmentos no se
+        quieren (el propio)."""
         qi, pk = self.arbol.query(diagonales(q, margen))
+        if excluir is not None:
+            otro = pk != excluir[qi]
+            qi, pk = qi[otro], pk[otro]
         cuenta = self.inicio[pk + 1] - self.inicio[pk]
         total = int(cuenta.sum())
         desde = np.repeat(self.inicio[pk] - (np.cumsum(cuenta) - cuenta), cuenta)
@@ -848,12 +875,56 @@ def pesos_ph(predios: gpd.GeoDataFrame, huella: np.ndarray) -> np.ndarray:
 
 
 def _prorratear(matriz: gpd.GeoDataFrame, predios: gpd.GeoDataFrame, huella: np.ndarray):
-    """Reparte cada trozo de la matriz entre sus unidades (mayor resto, al centímetro)."""
-    unidades = pd.DataFrame(
-        {"huella": huella, "_pos": np.arange(len(predios)),
-         "codigo": predios["codigo"].astype(str).to_numpy(), "_w": pesos_ph(predios, huella)}
-    )
+    """Reparte cada trozo de la matriz entre sus unidades (mayor resto, al centímetro).
+
+    Una huella de una sola unidad se lleva el trozo entero (su peso es 1: el reparto no
+    cambia nada), sin pasar por el cruce con las unidades; solo las de propiedad horizontal
+    se reparten. Filas ordenadas por predio, vía y cuadra.
+    """
+    cols = ["codigo", "via", "cuadra", "sector_barrido", "frecuencia_semanal", "longitud_m",
+            "geometry", "_pos", "_cm"]
+    codigo = predios["codigo"].astype(str).to_numpy()
+    unidades_h = np.bincount(huella, minlength=int(huella.max()) + 1 if len(huella) else 0)
     m = matriz.reset_index(drop=True)
+    h_m = m["huella"].to_numpy(dtype=np.int64)
+    sola = unidades_h[h_m] == 1 if len(m) else np.zeros(0, dtype=bool)
+    # huella de una unidad → posición de esa unidad
+    unica = np.full(len(unidades_h), -1, dtype=np.int64)
+    una = unidades_h[huella] == 1
+    unica[huella[una]] = np.flatnonzero(una)
+    x1 = (m if sola.all() else m[sola]).drop(columns="huella")
+    pos1 = unica[h_m[sola]]
+    x1.insert(0, "codigo", codigo[pos1])
+    x1["_pos"] = pos1
+    x1["longitud_m"] = x1["_cm"].to_numpy() / 100.0
+    partes = [x1]
+    if (~sola).any():
+        partes.append(_prorratear_ph(m[~sola], predios, huella, codigo))
+    x = pd.concat(partes, ignore_index=True) if len(partes) > 1 else x1
+    con = x["_cm"].to_numpy() > 0
+    if not con.all():
+        x = x[con]
+    orden = np.lexsort((_codigos_orden(x["cuadra"]), _codigos_orden(x["via"]),
+                        x["_pos"].to_numpy()))  # estable, como sort_values(kind="stable")
+    if len(orden) and not (orden[1:] > orden[:-1]).all():  # sin PH suele estar ya en orden
+        x = x.iloc[orden]
+    return x[cols]
+
+
+def _codigos_orden(serie: pd.Series) -> np.ndarray:
+    """Enteros que ordenan como ``sort_values`` (faltantes al final)."""
+    codigos, _ = pd.factorize(serie, sort=True, use_na_sentinel=True)
+    return np.where(codigos < 0, codigos.max(initial=-1) + 1, codigos)
+
+
+def _prorratear_ph(m: pd.DataFrame, predios: gpd.GeoDataFrame, huella: np.ndarray,
+                   codigo: np.ndarray) -> pd.DataFrame:
+    """:func:`_prorratear` de los trozos de huellas con varias unidades."""
+    unidades = pd.DataFrame(
+        {"huella": huella, "_pos": np.arange(len(predios)), "codigo": codigo,
+         "_w": pesos_ph(predios, huella)}
+    )
+    m = m.reset_index(drop=True)
     m["_trozo"] = np.arange(len(m))
     x = m.drop(columns="_cm").merge(unidades, on="huella", how="inner")
     x["_cm_m"] = m["_cm"].to_numpy()[x["_trozo"].to_numpy()]
@@ -866,10 +937,7 @@ def _prorratear(matriz: gpd.GeoDataFrame, predios: gpd.GeoDataFrame, huella: np.
         .groupby("_trozo").cumcount().reindex(x.index)
     x["_cm"] = base + (rango.to_numpy() < faltan.to_numpy())
     x["longitud_m"] = x["_cm"] / 100.0
-    x = x[x["_cm"] > 0].sort_values(["_pos", "via", "cuadra"], kind="stable")
-    cols = ["codigo", "via", "cuadra", "sector_barrido", "frecuencia_semanal", "longitud_m",
-            "geometry", "_pos", "_cm"]
-    return x[cols]
+    return x
 
 
 def problemas_por_huella(codigo: str, claves: np.ndarray, geoms: np.ndarray,
@@ -987,20 +1055,21 @@ def _avisos_sin_frontis(frontis_h, exterior_h, claves, geoms, unidades, piezas, 
                                 dueno[cual])
             d = distancia_segmentos(piezas[cual][pi], vseg[vj])
             cerca[dueno[cual][pi[d <= alcance]]] = True
-    ph = np.where(unidades > 1, np.char.add(np.char.add(" (propiedad horizontal, ",
-                                                        unidades.astype(str)), " unidades)"), "")
+    def ph(h):
+        return f" (propiedad horizontal, {unidades[h]} unidades)" if unidades[h] > 1 else ""
+
     calle = exterior[cerca[exterior]]
     abierto = exterior[~cerca[exterior]]
     avisos = problemas_por_huella(
         "FRONTIS_SIN_VIA", claves[calle], geoms[calle],
-        [f"El predio{ph[h]} tiene {exterior_h[h]:.1f} m de lindero exterior (no compartido con "
+        [f"El predio{ph(h)} tiene {exterior_h[h]:.1f} m de lindero exterior (no compartido con "
          f"otros predios ni áreas verdes) a menos de {alcance:.1f} m de una vía, pero ninguna "
          "vía de la capa 'vias' a su alcance para frontis (semiancho + tolerancia). Frontis = "
          "0. Si da a una calle, falta en la capa 'vias' o su ancho_m es menor que el real."
          for h in calle])
     avisos += problemas_por_huella(
         "PREDIO_SIN_FRONTIS", claves[interior], geoms[interior],
-        [f"Predio interior{ph[h]}: todo su lindero es compartido con otros predios o áreas "
+        [f"Predio interior{ph(h)}: todo su lindero es compartido con otros predios o áreas "
          "verdes; frontis = 0. Verifique su acceso (servidumbre, pasaje) en campo."
          for h in interior])
     if len(abierto):
