@@ -1,16 +1,23 @@
 """Asignación de zonas y sectores a cada predio (recolección, serenazgo, barrio).
 
 Regla única: **cada predio recibe exactamente una zona**, la que contiene la mayor parte de
-su área. Un predio completamente dentro de una zona se resuelve con ``contains`` (rápido);
-solo los que cruzan un límite pasan por la intersección de áreas. Así un predio apoyado en
-el límite entre dos zonas no queda sin zona (``within`` falla con el punto sobre el borde)
-ni duplicado (``intersects`` devuelve las dos). Con empate exacto gana la zona que aparece
-primero en su capa. Si la segunda zona se lleva más de ``umbral_division`` (10 %) del área,
-el predio se marca como dividido.
+su área. Un predio completamente dentro de una sola zona la recibe sin medir áreas; solo los
+que cruzan un límite (o caen en dos zonas superpuestas) pasan por la intersección de áreas.
+Así un predio apoyado en el límite entre dos zonas no queda sin zona (``within`` falla con el
+punto sobre el borde) ni duplicado (``intersects`` devuelve las dos). Con empate exacto gana
+la zona que aparece primero en su capa. Si la segunda zona se lleva más de
+``umbral_division`` (10 %) del área, el predio se marca como dividido.
+
+Para saber si una zona contiene a un predio: si el predio no toca el contorno de ninguna
+parte de la capa, basta con uno de sus vértices (``contains_xy`` con la parte preparada;
+está entero dentro o entero fuera); si lo toca (p. ej. un lado sobre el límite), ``contains``
+con el polígono entero. Da lo mismo que ``contains`` para todos, sin su costo.
 
 Los trozos de frontis toman el sector de barrido que contiene su punto medio; si el punto
 cae justo en un límite, el sector que contiene más longitud del trozo (y con empate, el
 primero de la capa).
+
+Todas las capas en el mismo CRS métrico (coordenadas y longitudes en m, áreas en m²).
 """
 
 from __future__ import annotations
@@ -39,6 +46,94 @@ ASIGNACIONES: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
+class _Predios:
+    """Polígonos de los predios con su ``STRtree`` y, calculados una sola vez para todas las
+    capas de zonas, qué predios admiten la vía rápida y su primer vértice (en el CRS métrico
+    de los predios).
+
+    Vía rápida: un polígono conexo que no toca el contorno de una parte de zona está entero
+    dentro o entero fuera de ella, y lo dice cualquiera de sus puntos. La admiten los
+    polígonos (o multipolígonos de una parte) de área positiva; si tienen huecos, o son
+    multipolígonos, además deben ser válidos (un hueco fuera del borde exterior rompería la
+    regla). Los demás siguen el camino de siempre (``contains`` y áreas).
+    """
+
+    def __init__(self, geoms: np.ndarray, arbol: shapely.STRtree | None = None):
+        self.geoms = np.asarray(geoms, dtype=object)
+        n = len(self.geoms)
+        self.arbol = shapely.STRtree(self.geoms) if arbol is None else arbol
+        self._hecho = np.zeros(n, dtype=bool)
+        self._apto = np.zeros(n, dtype=bool)
+        self._x = np.zeros(n)
+        self._y = np.zeros(n)
+
+    def vertices(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(apto, x, y)`` de cada posición de ``idx``: si admite la vía rápida y su primer
+        vértice (m). Solo se calculan los predios aún no vistos."""
+        falta = np.zeros(len(self.geoms), dtype=bool)
+        falta[idx] = True
+        falta &= ~self._hecho
+        nuevo = np.flatnonzero(falta)
+        if len(nuevo):
+            g = self.geoms[nuevo]
+            tipo = shapely.get_type_id(g)
+            apto = (tipo == 3) | ((tipo == 6) & (shapely.get_num_geometries(g) == 1))
+            apto &= shapely.area(g) > 0  # descarta también vacíos y nulos (área 0 o NaN)
+            revisar = apto & ((tipo == 6) | (shapely.get_num_interior_rings(g) > 0))
+            apto[revisar] = shapely.is_valid(g[revisar])
+            ga = g[apto]
+            xy = shapely.get_coordinates(ga)
+            nc = shapely.get_num_coordinates(ga)
+            primero = np.cumsum(nc) - nc  # el primer vértice del borde exterior
+            self._x[nuevo[apto]] = xy[primero, 0]
+            self._y[nuevo[apto]] = xy[primero, 1]
+            self._apto[nuevo] = apto
+            self._hecho[nuevo] = True
+        return self._apto[idx], self._x[idx], self._y[idx]
+
+
+def _tocan_borde(predios: _Predios, partes: np.ndarray) -> np.ndarray:
+    """Máscara (una por predio) de los que tocan el contorno (anillos exteriores o
+    interiores) de alguna de las ``partes`` (polígonos, mismo CRS métrico).
+
+    Cada segmento del contorno se busca en el árbol de los predios por envolvente; antes de
+    la prueba exacta (``intersects``) se descartan los predios cuya envolvente queda entera a
+    un lado de la recta del segmento (con holgura: el descarte nunca se equivoca). Así un
+    lado largo y diagonal no prueba uno por uno los miles de predios de su envolvente.
+    """
+    toca = np.zeros(len(predios.geoms), dtype=bool)
+    xy, anillo = shapely.get_coordinates(shapely.get_rings(partes), return_index=True)
+    seg = (anillo[1:] == anillo[:-1]) & np.any(xy[1:] != xy[:-1], axis=1)  # de longitud > 0
+    a, b = xy[:-1][seg], xy[1:][seg]
+    if len(a) == 0:
+        return toca
+    lineas = shapely.linestrings(np.stack([a, b], axis=1))
+    si, pj = predios.arbol.query(lineas)
+    caja = shapely.bounds(predios.geoms[pj])
+    d, a = b[si] - a[si], a[si]
+    izquierda = np.ones(len(si), dtype=bool)  # las cuatro esquinas a la izquierda del segmento
+    derecha = np.ones(len(si), dtype=bool)
+    for ex, ey in ((0, 1), (2, 1), (0, 3), (2, 3)):
+        t1, t2 = d[:, 0] * (caja[:, ey] - a[:, 1]), d[:, 1] * (caja[:, ex] - a[:, 0])
+        cruz, holgura = t1 - t2, 1e-9 * (np.abs(t1) + np.abs(t2))  # error de redondeo ≪ holgura
+        izquierda &= cruz > holgura
+        derecha &= cruz < -holgura
+    cerca = ~(izquierda | derecha)
+    si, pj = si[cerca], pj[cerca]
+    toca[pj[shapely.intersects(lineas[si], predios.geoms[pj])]] = True
+    return toca
+
+
+def _sin_repetir(i: np.ndarray, j: np.ndarray, nj: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pares ``(i, j)`` sin repetir (``0 <= j < nj``, ``0 <= i < n``). Solo se ordenan los
+    de las ``i`` que aparecen más de una vez; el orden de los demás no cambia."""
+    mult = np.bincount(i, minlength=n)[i] > 1
+    if not mult.any():
+        return i, j
+    par = np.unique(i[mult].astype(np.int64) * nj + j[mult])
+    return np.r_[i[~mult], par // nj], np.r_[j[~mult], par % nj]
+
+
 def asignar_por_area(
     geoms: np.ndarray, zonas: gpd.GeoDataFrame, umbral_division: float = UMBRAL_DIVISION,
     arbol: shapely.STRtree | None = None,
@@ -47,17 +142,23 @@ def asignar_por_area(
 
     Parameters
     ----------
-    geoms : polígonos de los predios (CRS métrico, el de ``zonas``).
+    geoms : polígonos de los predios (CRS métrico, el de ``zonas``; áreas en m²).
     zonas : polígonos de las zonas.
     umbral_division : fracción del área en la segunda zona para marcar ``dividido``.
-    arbol : ``STRtree(geoms)`` si ya se tiene (varias capas sobre los mismos predios).
+    arbol : ``STRtree(geoms)`` (mismo orden) si ya se tiene.
 
     Returns
     -------
     DataFrame con ``pos`` (posición de la zona, -1 si ninguna), ``fraccion`` (del área del
-    predio en esa zona), ``fraccion_segunda`` y ``dividido``, una fila por geometría.
+    predio en esa zona; 1.0 si una sola zona lo contiene), ``fraccion_segunda`` y
+    ``dividido``, una fila por geometría.
     """
-    geoms = np.asarray(geoms, dtype=object)
+    return _asignar(_Predios(geoms, arbol), zonas, umbral_division)
+
+
+def _asignar(predios: _Predios, zonas: gpd.GeoDataFrame, umbral_division: float) -> pd.DataFrame:
+    """:func:`asignar_por_area` sobre predios ya preparados (compartidos entre capas)."""
+    geoms = predios.geoms
     n = len(geoms)
     pos = np.full(n, -1, dtype=np.int64)
     frac = np.zeros(n)
@@ -71,21 +172,39 @@ def asignar_por_area(
     # polígono contenido en una MultiPolygon válida lo está en una sola de sus partes, y el
     # área de su intersección con la zona es la suma de las de sus partes.
     partes, zona_de = shapely.get_parts(zg, return_index=True)
-    arbol_p = shapely.STRtree(geoms) if arbol is None else arbol
-    ki, pj = arbol_p.query(partes, predicate="contains")  # cada parte se prepara una vez
     nz = len(zg)
-    if np.array_equal(zona_de, np.arange(nz)):  # una parte por zona: los pares (predio, zona) ya no se repiten
-        pj, zi = pj.astype(np.int64), zona_de[ki]
-    else:
-        par = np.unique(pj.astype(np.int64) * nz + zona_de[ki])  # (predio, zona) sin repetir
-        pj, zi = par // nz, par % nz
+    ki, pj = predios.arbol.query(partes)  # pares (parte, predio) cuyas envolventes se tocan
+    pj = pj.astype(np.int64)
+    shapely.prepare(partes)
+    # ¿Qué partes contienen a cada predio? Igual que 'contains' de la parte preparada, pero
+    # con un solo punto por predio si este no toca el contorno de ninguna parte (ver
+    # _Predios). Exige partes poligonales válidas; si no, todo va por 'contains'.
+    rapido = np.zeros(len(pj), dtype=bool)
+    x = y = np.zeros(len(pj))
+    if len(pj) and np.all(shapely.get_type_id(partes) == 3) and shapely.is_valid(partes).all():
+        rapido, x, y = predios.vertices(pj)
+        rapido &= ~_tocan_borde(predios, partes)[pj]
+    dentro = np.empty(len(pj), dtype=bool)
+    dentro[rapido] = shapely.contains_xy(partes[ki[rapido]], x[rapido], y[rapido])
+    lento = ~rapido
+    dentro[lento] = shapely.contains(partes[ki[lento]], geoms[pj[lento]])
+    # predios que deben ir por las áreas aunque ninguna parte los contenga: los de la vía
+    # rápida sin parte que los contenga están fuera de todas (sin área en común)
+    revisar = np.zeros(n, dtype=bool)
+    revisar[pj[lento]] = True
+    ki, pj = ki[dentro], pj[dentro]
+    zi = zona_de[ki]
+    if not np.array_equal(zona_de, np.arange(nz)):  # varias partes por zona
+        pj, zi = _sin_repetir(pj, zi, nz, n)  # cada (predio, zona) una sola vez
     veces = np.bincount(pj, minlength=n)
     unico = veces[pj] == 1
     pos[pj[unico]] = zi[unico]
     frac[pj[unico]] = 1.0
 
-    resto = np.flatnonzero((veces != 1) & ~shapely.is_empty(geoms) & shapely.is_valid_input(geoms)
-                           & (shapely.area(geoms) > 0))
+    resto = np.flatnonzero((veces > 1) | (revisar & (veces == 0)))
+    if len(resto):
+        gr = geoms[resto]
+        resto = resto[~shapely.is_empty(gr) & shapely.is_valid_input(gr) & (shapely.area(gr) > 0)]
     if len(resto):
         arbol_z = shapely.STRtree(partes)
         ri, kj = arbol_z.query(geoms[resto], predicate="intersects")
@@ -116,8 +235,9 @@ def sector_de_tramos(lineas: np.ndarray, sectores: gpd.GeoDataFrame,
     """Posición en ``sectores`` del sector de cada tramo de línea (-1 si ninguno).
 
     El sector que contiene el punto medio del tramo; en un límite, el que contiene más
-    longitud del tramo; con empate, el primero de la capa. ``medio``: los puntos medios, si
-    ya se tienen (si no, ``line_interpolate_point(lineas, 0.5, normalized=True)``).
+    longitud del tramo (m, CRS métrico común); con empate, el primero de la capa. ``medio``:
+    los puntos medios, si ya se tienen (si no,
+    ``line_interpolate_point(lineas, 0.5, normalized=True)``).
     """
     lineas = np.asarray(lineas, dtype=object)
     out = np.full(len(lineas), -1, dtype=np.int64)
@@ -127,13 +247,16 @@ def sector_de_tramos(lineas: np.ndarray, sectores: gpd.GeoDataFrame,
     partes, sector_de = shapely.get_parts(sg, return_index=True)  # ver asignar_por_area
     if medio is None:
         medio = shapely.line_interpolate_point(lineas, 0.5, normalized=True)
+    medio = np.asarray(medio, dtype=object)
     arbol = shapely.STRtree(partes)
-    ti, kj = arbol.query(medio, predicate="intersects")
-    if len(ti):
-        par = np.unique(np.c_[ti, sector_de[kj]], axis=0)
-        ti, sj = par[:, 0], par[:, 1]
-    else:
-        sj = sector_de[kj]
+    # pares por envolvente y luego 'intersects' con la parte preparada una sola vez (no
+    # preparar cada punto y probarlo contra un polígono grande sin preparar)
+    ti, kj = arbol.query(medio)
+    shapely.prepare(partes)
+    toca = shapely.intersects(partes[kj], medio[ti])
+    ti, sj = ti[toca].astype(np.int64), sector_de[kj[toca]]
+    if not np.array_equal(sector_de, np.arange(len(sg))):
+        ti, sj = _sin_repetir(ti, sj, len(sg), len(lineas))
     veces = np.bincount(ti, minlength=len(lineas))
     largo = np.zeros(len(ti))
     dudoso = np.flatnonzero(veces[ti] > 1)  # punto medio en un límite: se desempata por longitud
@@ -175,8 +298,8 @@ def asignar_zonas(
     """
     n = len(geoms)
     tabla = pd.DataFrame(index=range(n))
-    marcas = pd.Series([""] * n, dtype=object)
-    arbol = None  # un solo árbol de los predios para todas las capas
+    marcas = np.full(n, "", dtype=object)
+    predios = None  # un solo árbol (y primeros vértices) de los predios para todas las capas
     for capa, col_capa, col_salida, marca in ASIGNACIONES:
         zonas = capas.get(capa)
         if zonas is None or len(zonas) == 0:
@@ -186,37 +309,54 @@ def asignar_zonas(
         if col_capa not in zonas.columns:
             raise ErrorDatos(f"La capa '{capa}' no tiene la columna '{col_capa}'.",
                              "COLUMNA_FALTANTE")
-        if arbol is None:
-            arbol = shapely.STRtree(np.asarray(geoms, dtype=object))
-        r = asignar_por_area(geoms, zonas, umbral_division, arbol)
+        if predios is None:
+            predios = _Predios(geoms)
+        r = _asignar(predios, zonas, umbral_division)
         valores = zonas[col_capa].astype("string").astype(object).to_numpy()
+        valores = np.where(pd.notna(valores), valores, None)  # <NA> → None (pocas filas)
         p = r["pos"].to_numpy()
-        col = np.where(p >= 0, valores[np.maximum(p, 0)], None)
-        tabla[col_salida] = pd.Series(col, dtype=object).where(pd.notna(col), None)
-        div = r["dividido"].to_numpy()
-        marcas = marcas.where(~div, marcas + np.where(marcas == "", "", ";") + marca)
+        tabla[col_salida] = pd.Series(np.where(p >= 0, valores[np.maximum(p, 0)], None),
+                                      dtype=object)
+        div = np.flatnonzero(r["dividido"].to_numpy())  # solo esas filas cambian de marca
+        if len(div):
+            m = marcas[div]
+            marcas[div] = np.where(m == "", marca, m + ";" + marca)
         tabla[f"_frac_{col_salida}"] = r["fraccion_segunda"].to_numpy()
     if barrio_declarado is not None:
         decl = pd.Series(barrio_declarado.to_numpy(), dtype=object)
         tabla["barrio"] = tabla["barrio"].where(tabla["barrio"].notna(), decl)
         tabla["barrio"] = tabla["barrio"].where(tabla["barrio"].notna(), None)
-    tabla["flags"] = marcas
+    tabla["flags"] = pd.Series(marcas, dtype=object)
     return tabla
 
 
 def avisos_divididos(tabla: pd.DataFrame, claves: np.ndarray, geoms: np.ndarray) -> list[Problema]:
-    """Un aviso por predio dividido entre dos zonas (``ZONA_DIVIDIDA``)."""
+    """Un aviso por predio dividido entre dos zonas (``ZONA_DIVIDIDA``).
+
+    ``tabla``: la de :func:`asignar_zonas` (índice 0..n-1, alineada con ``claves`` y
+    ``geoms``). La ubicación del aviso es un punto sobre el predio (``point_on_surface``, en
+    el CRS métrico de los predios, m).
+    """
     avisos = []
+    flags = tabla["flags"]
+    con = np.flatnonzero((flags != "").to_numpy())  # solo las filas con alguna marca
+    flags = flags.iloc[con]
     for _, _, col, marca in ASIGNACIONES:
         frac = f"_frac_{col}"
         if frac not in tabla.columns:
             continue
-        for i in np.flatnonzero(tabla["flags"].str.contains(marca, regex=False).to_numpy()):
-            p = shapely.point_on_surface(geoms[i])
+        filas = con[np.flatnonzero(flags.str.contains(marca, regex=False).to_numpy())]
+        if len(filas) == 0:
+            continue
+        punto = shapely.point_on_surface(np.asarray(geoms, dtype=object)[filas])
+        px, py = shapely.get_x(punto), shapely.get_y(punto)
+        valor = tabla[col].loc[filas].to_numpy()
+        fraccion = tabla[frac].loc[filas].to_numpy()
+        for i, v, f, x, y in zip(filas, valor, fraccion, px, py):
             avisos.append(Problema(
                 "ZONA_DIVIDIDA", "aviso", "predios", str(claves[i]),
                 f"El predio cruza el límite de {col.replace('_', ' ')}: se asignó "
-                f"'{tabla.at[i, col]}' (mayor área) pero {tabla.at[i, frac]:.0%} de su área "
+                f"'{v}' (mayor área) pero {f:.0%} de su área "
                 "está en otra. Revise el límite o el predio.",
-                f"{p.x:.2f} {p.y:.2f}"))
+                f"{x:.2f} {y:.2f}"))
     return avisos
