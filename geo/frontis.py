@@ -246,12 +246,11 @@ def huellas(predios: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarr
     """
     codigo = predios["codigo"].astype(str)
     if "predio_matriz" in predios.columns:
-        matriz = predios["predio_matriz"].astype("string").str.strip()
-        matriz = matriz.where(matriz.notna() & (matriz != ""), codigo)
-        clave = matriz.astype(str)
+        matriz = predios["predio_matriz"].astype(str).str.strip()
+        clave = matriz.where(matriz.notna() & (matriz != ""), codigo)
     else:
         clave = codigo
-    huella, claves = pd.factorize(clave.to_numpy(), sort=False)
+    huella, claves = pd.factorize(clave, sort=False)  # en el orden en que aparecen
     primera = np.full(len(claves), -1, dtype=np.int64)
     primera[huella[::-1]] = np.arange(len(huella))[::-1]
     geoms = predios.geometry.to_numpy()[primera]
