@@ -157,27 +157,29 @@ def verde_mas_cercano(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Área verde más cercana (borde a borde) de cada geometría y su distancia (m).
 
-    Es la distancia de shapely entre la geometría y el área verde (0 si se tocan o se
-    solapan), en las unidades del CRS (metros en un CRS proyectado, p. ej. EPSG:32718). Con
-    empate gana la primera área verde de la capa. Da lo mismo que medir cada geometría contra
-    los segmentos del contorno de las áreas verdes con ``STRtree.query_nearest(...,
-    all_matches=True)`` (la distancia entre dos polígonos que no se cortan es la mínima entre
-    sus segmentos), pero sin pedirle a GEOS una búsqueda por predio:
+    Es la distancia de shapely (GEOS) entre la geometría y el área verde, 0 si se tocan o se
+    solapan, en las unidades del CRS: metros en un CRS proyectado (p. ej. EPSG:32718). Con
+    empate (la misma distancia, bit a bit) gana la primera área verde de la capa. El resultado
+    es el de medir cada geometría contra los segmentos del contorno de las áreas verdes con
+    ``STRtree.query_nearest(..., all_matches=True)`` (la distancia entre dos polígonos que no
+    se cortan es la mínima entre sus segmentos), sin pedirle a GEOS una búsqueda por predio:
 
-    1. Los predios se agrupan por celdas de ``_CELDA_M`` (hasta ``_POR_GRUPO`` por grupo) y
-       GEOS da el vértice de área verde más cercano a un punto de cada grupo. La distancia de
-       los vértices de cada predio a los dos segmentos de ese vértice es una cota superior.
+    1. Cota: los predios se agrupan por celdas de ``_CELDA_M`` m (hasta ``_POR_GRUPO`` por
+       grupo); GEOS da el vértice de área verde más cercano a un punto de cada grupo, y la
+       distancia de los vértices de cada predio a los dos segmentos de ese vértice acota la
+       del predio.
     2. Candidatos: los segmentos cuya envolvente está a no más de esa cota de la envolvente
-       del predio (un árbol de trozos de ``_TROZO_SEG`` segmentos consecutivos y numpy).
-       Ningún segmento más lejano puede ser el más cercano.
-    3. Distancia de cada candidato con numpy: la mínima entre vértice del predio → segmento y
-       extremo del segmento → lado del predio (los extremos lejos del rectángulo orientado
-       del predio se omiten). La del rasgo más cercano se recalcula con la fórmula de GEOS
-       (``Distance::pointToSegment``), así que el valor coincide con el de shapely.
-    4. Los casos finos vuelven a la búsqueda de GEOS de siempre (mismo resultado por
-       construcción): predios que cortan un área verde (distancia 0), a menos de 1 µm de una,
-       con otra área verde a la misma distancia (±1e-9 relativo: el desempate lo decide la
-       distancia de GEOS), o que no son polígonos.
+       del predio (árbol de trozos de ``_TROZO_SEG`` segmentos consecutivos, y numpy); ninguno
+       más lejano puede ser el más cercano. Medir primero el candidato de envolvente más
+       cercana afina la cota.
+    3. Distancia de cada candidato (numpy): la menor entre vértice del predio → segmento y
+       extremo del segmento → lado del predio (sin los extremos que quedan lejos del
+       rectángulo orientado del predio). Los rasgos a ±2e-9 relativo del mínimo se recalculan
+       con la fórmula de GEOS (``Distance::pointToSegment``): la distancia y los empates son
+       los de GEOS.
+    4. Quedan para la búsqueda de GEOS de siempre las geometrías que cortan un área verde
+       (distancia 0), las que quedan a menos de 1 µm de una (GEOS decide si se tocan) y las
+       que no son polígonos.
 
     Returns
     -------
@@ -191,41 +193,40 @@ def verde_mas_cercano(
         return vacio
     hi, pk = shapely.STRtree(partes).query(geoms, predicate="intersects")  # distancia 0
     seg, parte_de = segmentos(partes)
-    medible = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    h = [hi]
-    g = [verde_de[pk]]
-    d = [np.zeros(len(hi))]
-    resto = np.flatnonzero(medible)
+    tipo = shapely.get_type_id(geoms)
+    pendiente = (tipo >= 0) & ~shapely.is_empty(geoms)
+    verde = np.full(len(geoms), -1, dtype=np.int64)
+    dist = np.zeros(len(geoms))
+    h, g, d = hi, verde_de[pk], np.zeros(len(hi))
     if len(seg):
-        tipo = shapely.get_type_id(geoms)
-        candidatos = np.flatnonzero(medible & ((tipo == 3) | (tipo == 6)))
-        candidatos = np.setdiff1d(candidatos, hi, assume_unique=True)
-        hr, gr, dr, listos = _VerdesCercanos(seg, parte_de, verde_de).medir(geoms, candidatos)
-        h.append(hr)
-        g.append(gr)
-        d.append(dr)
-        resto = np.setdiff1d(resto, listos, assume_unique=True)
+        rapido = pendiente & ((tipo == 3) | (tipo == 6))
+        rapido[hi] = False
+        hr, gr, dr = _VerdesCercanos(seg, parte_de, verde_de).medir(geoms, np.flatnonzero(rapido),
+                                                                    tipo)
+        verde[hr], dist[hr] = gr, dr
+        pendiente[hr] = False
+        resto = np.flatnonzero(pendiente)
         if len(resto):
             # casos finos: la búsqueda de GEOS contra los segmentos, como antes
             arbol = shapely.STRtree(shapely.linestrings(seg.reshape(-1, 2, 2)))
             hj, sk, dj = _mas_cercano_en_hilos(arbol, geoms[resto])
-            h.append(resto[hj])
-            g.append(verde_de[parte_de[sk]])
-            d.append(dj)
-    h, g, d = np.concatenate(h), np.concatenate(g), np.concatenate(d)
-    if len(h) == 0:
-        return vacio
-    orden = np.lexsort((g, d, h))
-    h, g, d = h[orden], g[orden], d[orden]
-    primero = np.r_[True, h[1:] != h[:-1]]
-    return h[primero], g[primero], d[primero]
+            h = np.concatenate([h, resto[hj]])
+            g = np.concatenate([g, verde_de[parte_de[sk]]])
+            d = np.concatenate([d, dj])
+    if len(h):
+        orden = np.lexsort((g, d, h))
+        h, g, d = h[orden], g[orden], d[orden]
+        primero = np.r_[True, h[1:] != h[:-1]]
+        verde[h[primero]], dist[h[primero]] = g[primero], d[primero]
+    h = np.flatnonzero(verde >= 0)
+    return h, verde[h], dist[h]
 
 
 _MIN_POR_HILO = 25_000  # geometrías por hilo por debajo de las cuales no vale la pena
 _CELDA_M = 100.0  # lado (m) de las celdas en que se agrupan los predios
 _POR_GRUPO = 64  # predios por grupo como máximo
 _TROZO_SEG = 8  # segmentos consecutivos de un contorno de área verde por trozo
-_BLOQUE = 20_000  # predios por bloque de cálculo (acota la memoria)
+_BLOQUE = 10_000  # predios por bloque de cálculo (acota la memoria)
 _REL = 1e-9  # holgura relativa de las cotas y de los empates
 
 
@@ -406,6 +407,37 @@ def _min_filas(m: np.ndarray) -> np.ndarray:
     return out
 
 
+def _agrupar(vx: np.ndarray, vy: np.ndarray):
+    """Ordena los puntos por celdas de ``_CELDA_M`` y los parte en grupos consecutivos de
+    hasta ``_POR_GRUPO`` de la misma celda.
+
+    Returns
+    -------
+    orden, inicio de cada grupo (en el orden nuevo), y el punto medio de cada grupo.
+    """
+    kx = np.floor(vx / _CELDA_M)
+    ky = np.floor(vy / _CELDA_M)
+    kx -= kx.min()
+    ky -= ky.min()
+    alto = ky.max() + 1
+    if (kx.max() + 1) * alto < 2**52:  # clave entera exacta
+        clave = (kx * alto + ky).astype(np.int64)
+        orden = np.argsort(clave, kind="stable")
+        clave = clave[orden]
+        celda = np.r_[True, clave[1:] != clave[:-1]]
+    else:
+        orden = np.lexsort((ky, kx))
+        kx, ky = kx[orden], ky[orden]
+        celda = np.r_[True, (kx[1:] != kx[:-1]) | (ky[1:] != ky[:-1])]
+    inicio_celda = np.flatnonzero(celda)
+    rango = np.arange(len(vx)) - inicio_celda[np.cumsum(celda) - 1]
+    ginicio = np.flatnonzero(celda | (rango % _POR_GRUPO == 0))
+    cuenta = np.diff(np.r_[ginicio, len(vx)])
+    px = np.add.reduceat(vx[orden], ginicio) / cuenta
+    py = np.add.reduceat(vy[orden], ginicio) / cuenta
+    return orden, ginicio, px, py
+
+
 class _VerdesCercanos:
     """Área verde más cercana a muchos polígonos, contra los segmentos de las áreas verdes
     (ver :func:`verde_mas_cercano`)."""
@@ -439,50 +471,52 @@ class _VerdesCercanos:
         self.arbol_trozos = shapely.STRtree(shapely.box(*self.tcaja))
         self.arbol_vertices = shapely.STRtree(shapely.points(x0, y0))
 
-    def medir(self, geoms: np.ndarray, cuales: np.ndarray):
-        """Área verde más cercana de los polígonos ``geoms[cuales]`` (que no cortan ninguna).
+    def medir(self, geoms: np.ndarray, cuales: np.ndarray, tipo: np.ndarray):
+        """Área verde más cercana de los polígonos ``geoms[cuales]`` (que no cortan ninguna;
+        ``tipo``: ``shapely.get_type_id(geoms)``).
 
         Returns
         -------
-        geom, verde, distancia : los resueltos (posiciones en ``geoms``).
-        listos : los resueltos; el resto queda para la búsqueda de GEOS.
+        geom, verde, distancia : los resueltos (posiciones en ``geoms``); el resto queda para
+        la búsqueda de GEOS.
         """
-        vacio = (np.empty(0, dtype=np.int64),) * 2 + (np.empty(0), np.empty(0, dtype=np.int64))
+        vacio = (np.empty(0, dtype=np.int64),) * 2 + (np.empty(0),)
         if len(cuales) == 0:
             return vacio
         sub = geoms[cuales]
-        if (shapely.get_type_id(sub) == 3).all() and not shapely.get_num_interior_rings(sub).any():
-            lineas, de = sub, np.arange(len(sub))
+        if (tipo[cuales] == 3).all() and not shapely.get_num_interior_rings(sub).any():
+            lineas, de = sub, None  # un anillo por polígono
         else:
             partes, ip = shapely.get_parts(sub, return_index=True)
             anillos, ia = shapely.get_rings(partes, return_index=True)
             lineas, de = anillos, ip[ia]
-        xy, il = shapely.get_coordinates(lineas, return_index=True)
-        x, y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
-        del xy
-        # lados: de cada coordenada a la siguiente del mismo anillo (sin los de largo 0)
-        ini = np.flatnonzero((il[1:] == il[:-1]) & ((x[1:] != x[:-1]) | (y[1:] != y[:-1])))
-        dueno = de[il[ini]]
-        lini = np.searchsorted(dueno, np.arange(len(sub)))
-        lcnt = np.searchsorted(dueno, np.arange(len(sub)), side="right") - lini
+        xy = shapely.get_coordinates(lineas)
+        x, y = xy[:, 0], xy[:, 1]
+        cnt = shapely.get_num_coordinates(lineas)
+        fin = np.cumsum(cnt)
+        # lados: de cada coordenada a la siguiente del mismo anillo, sin los de largo 0
+        valido = (x[1:] != x[:-1]) | (y[1:] != y[:-1])
+        corte = fin[:-1] - 1
+        valido[corte[(corte >= 0) & (corte < len(valido))]] = False
+        ini = np.flatnonzero(valido)
+        por_anillo = np.maximum(cnt - 1, 0)
+        if len(ini) != por_anillo.sum():  # hay lados de largo 0
+            desde = fin - cnt
+            por_anillo = (np.searchsorted(ini, np.maximum(fin - 1, desde))
+                          - np.searchsorted(ini, desde))
+        lcnt = por_anillo if de is None else np.bincount(de, por_anillo, len(sub)).astype(
+            np.int64)
+        lini = np.cumsum(lcnt) - lcnt
         con = np.flatnonzero(lcnt > 0)
         if len(con) == 0:
             return vacio
+        del valido, cnt, fin
         # grupos: celdas de _CELDA_M (por el primer vértice), de hasta _POR_GRUPO polígonos
-        vx, vy = x[ini[lini[con]]], y[ini[lini[con]]]
-        kx = np.floor(vx / _CELDA_M)
-        ky = np.floor(vy / _CELDA_M)
-        orden = np.lexsort((ky, kx))
-        con, vx, vy, kx, ky = con[orden], vx[orden], vy[orden], kx[orden], ky[orden]
-        celda = np.r_[True, (kx[1:] != kx[:-1]) | (ky[1:] != ky[:-1])]
-        inicio_celda = np.flatnonzero(celda)
-        rango = np.arange(len(con)) - inicio_celda[np.cumsum(celda) - 1]
-        nuevo = celda | (rango % _POR_GRUPO == 0)
-        ginicio = np.flatnonzero(nuevo)
-        grupo = np.cumsum(nuevo) - 1
-        gcuenta = np.diff(np.r_[ginicio, len(con)])
-        px = np.add.reduceat(vx, ginicio) / gcuenta
-        py = np.add.reduceat(vy, ginicio) / gcuenta
+        v = ini[lini[con]]
+        orden, ginicio, px, py = _agrupar(x[v], y[v])
+        del v
+        con = con[orden]
+        grupo = np.repeat(np.arange(len(ginicio)), np.diff(np.r_[ginicio, len(con)]))
         gi, vk = self.arbol_vertices.query_nearest(shapely.points(px, py), all_matches=False)
         cercano = np.empty(len(ginicio), dtype=np.int64)
         cercano[gi] = vk
@@ -505,8 +539,7 @@ class _VerdesCercanos:
         pos = np.concatenate([cortes[i] + r[0] for i, r in enumerate(res)])
         g = np.concatenate([r[1] for r in res])
         d = np.concatenate([r[2] for r in res])
-        h = cuales[con[pos]]
-        return h, g, d, h
+        return cuales[con[pos]], g, d
 
     def _bloque(self, x, y, ini, lini, lcnt, grupo, cercano):
         """Un bloque de polígonos (grupos enteros). Devuelve las posiciones (en el bloque) de
@@ -517,7 +550,8 @@ class _VerdesCercanos:
         # 1) cota superior: vértices del polígono contra los dos segmentos del vértice cercano
         cota = np.full(n, np.inf)
         for s in (cercano, self.anterior[cercano]):
-            c2, _ = lotes.vertices(todos, self.cx[s], self.cy[s], self.ux[s], self.uy[s], self.largo[s])
+            c2, _ = lotes.vertices(todos, self.cx[s], self.cy[s], self.ux[s], self.uy[s],
+                                   self.largo[s])
             np.minimum(cota, c2, out=cota)
         cota = _holgura(np.sqrt(cota))
         # 2) trozos cerca de cada grupo, luego de cada polígono, luego sus segmentos
@@ -559,7 +593,8 @@ class _VerdesCercanos:
         uno = np.flatnonzero((lb == lbmin[qi]) & (cuenta[qi] > 2))
         uno = uno[np.r_[True, qi[uno][1:] != qi[uno][:-1]]] if len(uno) else uno
         s = sj[uno]
-        d1, _ = lotes.vertices(qi[uno], self.cx[s], self.cy[s], self.ux[s], self.uy[s], self.largo[s])
+        d1, _ = lotes.vertices(qi[uno], self.cx[s], self.cy[s], self.ux[s], self.uy[s],
+                               self.largo[s])
         cota[qi[uno]] = np.minimum(cota[qi[uno]], _holgura(np.sqrt(d1)))
         ok = lb <= cota[qi]
         qi, sj, lb = qi[ok], sj[ok], lb[ok]
@@ -619,6 +654,7 @@ class _VerdesCercanos:
         verde = np.empty(n, dtype=np.int64)
         verde[hay] = gmin
         return claro, verde[claro], dmin_exacta[claro]
+
 
 def _mas_cercano_en_hilos(arbol: shapely.STRtree, geoms: np.ndarray):
     """``arbol.query_nearest(geoms, return_distance=True, all_matches=True)`` repartido en
