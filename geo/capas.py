@@ -172,12 +172,22 @@ def escribir_capa_gpkg(gdf: gpd.GeoDataFrame, ruta: str | os.PathLike, capa: str
     múltiples.
 
     Es lo mismo que ``pyogrio.write_dataframe(..., promote_to_multi=True, use_arrow=True)``
-    (mismo archivo al leerlo) sin crear una geometría multi de shapely por fila: cada WKB
-    simple se vuelve multi anteponiéndole la cabecera de 9 bytes de una colección de una
-    parte, con numpy sobre el búfer de Arrow (con un millón de predios: 2 s menos). Sin
-    pyarrow, o con tipos que no se dejan promover (p. ej. polígonos y líneas juntos), usa el
-    camino de pyogrio.
+    (mismo archivo al leerlo) sin crear una geometría multi de shapely por fila (ver
+    :func:`_wkb_multi`; con un millón de predios, 2 s menos). Sin pyarrow, o con tipos que no
+    se dejan promover (p. ej. polígonos y líneas juntos), usa el camino de pyogrio.
     """
+    preparada = _tabla_arrow(gdf)
+    if preparada is None:
+        pyogrio.write_dataframe(gdf, ruta, layer=capa, driver="GPKG", promote_to_multi=True)
+        return
+    tabla, tipo, crs = preparada
+    pyogrio.write_arrow(tabla, ruta, layer=capa, driver="GPKG", geometry_name="geometry",
+                        geometry_type=tipo, crs=crs)
+
+
+def _tabla_arrow(gdf: gpd.GeoDataFrame):
+    """``(tabla Arrow con la geometría en WKB multi, tipo de geometría, CRS)`` para
+    ``pyogrio.write_arrow``, o ``None`` si no se puede (sin pyarrow, tipos mezclados, 3D)."""
     import importlib.util
 
     geom = gdf.geometry.to_numpy()
@@ -191,8 +201,7 @@ def escribir_capa_gpkg(gdf: gpd.GeoDataFrame, ruta: str | os.PathLike, capa: str
         destino = {4: "MultiPoint", 5: "MultiLineString", 6: "MultiPolygon"}[int(tipos[0])]
     if (destino is None or importlib.util.find_spec("pyarrow") is None
             or shapely.has_z(geom).any()):
-        pyogrio.write_dataframe(gdf, ruta, layer=capa, driver="GPKG", promote_to_multi=True)
-        return
+        return None
     import pandas as pd
     import pyarrow as pa
 
@@ -204,8 +213,7 @@ def escribir_capa_gpkg(gdf: gpd.GeoDataFrame, ruta: str | os.PathLike, capa: str
     tabla = tabla.append_column("geometry", _wkb_multi(geom))
     epsg = gdf.crs.to_epsg() if gdf.crs else None
     crs = f"EPSG:{epsg}" if epsg else (gdf.crs.to_wkt("WKT1_GDAL") if gdf.crs else None)
-    pyogrio.write_arrow(tabla, ruta, layer=capa, driver="GPKG", geometry_name="geometry",
-                        geometry_type=destino, crs=crs)
+    return tabla, destino, crs
 
 
 def _wkb_multi(geom: np.ndarray):

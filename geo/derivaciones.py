@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.capas import archivo_atomico, escribir_capa_gpkg, exigir_metrico, sqlite_sin_sincronizar
+from geo.capas import (archivo_atomico, escribir_capa_gpkg, exigir_metrico,
+                       sqlite_sin_sincronizar)
 from geo.config import CONFIG, Config
 from geo.errores import ErrorDatos, Problema
 from geo.esquema import COLUMNAS_PERSONALES
@@ -43,7 +44,8 @@ from geo.frontis import (
 )
 from geo.microrutas import microrutas as calcular_microrutas
 from geo.microrutas import totales_por_sector
-from geo.proximidad import CATEGORIAS, DISTANCIAS, categoria_parques, verde_mas_cercano
+from geo.proximidad import (CATEGORIAS, DISTANCIAS, categoria_parques, en_zona_urbana,
+                             verde_mas_cercano)
 from geo.zonas import asignar_zonas, avisos_divididos
 
 log = logging.getLogger(__name__)
@@ -260,21 +262,25 @@ def _derivar(capas, umbral_cerca_m, distancia, config) -> Derivados:
     verdes = capas.get("areas_verdes")
 
     huella, hgeoms, claves = huellas(predios)
-    # las zonas y el área verde más cercana solo dependen de las huellas: se calculan en otros
-    # hilos mientras se mide el frontis (GEOS y numpy sueltan el GIL). Sus errores se levantan
-    # al pedir el resultado, en el mismo orden que si todo fuera secuencial.
+    # Lo que solo depende de las huellas y de otras capas (zonas, área verde más cercana,
+    # zona urbana, micro-rutas) se calcula en otro hilo mientras se mide el frontis (GEOS y
+    # numpy sueltan el GIL). Sus errores se levantan al pedir el resultado, en el mismo orden
+    # que si todo fuera secuencial.
     if verdes is None:
         verdes = gpd.GeoDataFrame({"nombre": []}, geometry=gpd.GeoSeries([]), crs=predios.crs)
-    with ThreadPoolExecutor(2) as hilos:
-        zonas_en_curso = hilos.submit(asignar_zonas, hgeoms, capas)
+    with ThreadPoolExecutor(1) as hilo:
+        zonas_en_curso = hilo.submit(asignar_zonas, hgeoms, capas)
         cercana = None
         if distancia == "euclidea" and len(verdes):
-            cercana = hilos.submit(verde_mas_cercano, hgeoms, verdes.geometry.to_numpy())
+            cercana = hilo.submit(verde_mas_cercano, hgeoms, verdes.geometry.to_numpy())
+        urbana = hilo.submit(en_zona_urbana, hgeoms, capas.get("zona_urbana"))
+        rutas_en_curso = hilo.submit(_microrutas, vias, sectores, predios.crs)
         fr = calcular_frontis(predios, vias, sectores, capas.get("areas_verdes"), config,
                               capas.get("zona_urbana"), (huella, hgeoms, claves))
         prox = categoria_parques(hgeoms, fr.tramos, vias, verdes, capas.get("zona_urbana"),
-                                 umbral_cerca_m, distancia, config, cercana)
+                                 umbral_cerca_m, distancia, config, cercana, urbana)
         zon = zonas_en_curso.result()
+        rutas = rutas_en_curso.result()
 
     out = predios.copy()
     out["frontis_m"] = fr.frontis_m
@@ -304,15 +310,19 @@ def _derivar(capas, umbral_cerca_m, distancia, config) -> Derivados:
                               capas.get("zona_urbana"))
     avisos.sort(key=lambda a: (a.codigo, a.elemento))
 
-    if sectores is not None and len(sectores):
-        rutas = calcular_microrutas(vias, sectores)
-    else:
-        rutas = gpd.GeoDataFrame({c: [] for c in ("sector", "frecuencia_semanal", "via",
-                                                  "cuadra", "longitud_ml", "ml_semanal")},
-                                 geometry=gpd.GeoSeries([]), crs=predios.crs)
     log.info("derivados %d predios, %d trozos de frontis, %d avisos", len(out),
              len(fr.frentes), len(avisos))
     return Derivados(out, fr.frentes, rutas, avisos, float(umbral_cerca_m), distancia)
+
+
+def _microrutas(vias: gpd.GeoDataFrame, sectores: gpd.GeoDataFrame | None,
+                crs) -> gpd.GeoDataFrame:
+    """Micro-rutas de barrido, o una capa vacía (con sus columnas) si no hay sectores."""
+    if sectores is not None and len(sectores):
+        return calcular_microrutas(vias, sectores)
+    return gpd.GeoDataFrame({c: [] for c in ("sector", "frecuencia_semanal", "via", "cuadra",
+                                             "longitud_ml", "ml_semanal")},
+                            geometry=gpd.GeoSeries([]), crs=crs)
 
 
 def avisos_sin_zona(zon: pd.DataFrame, claves: np.ndarray, hgeoms: np.ndarray,

@@ -81,6 +81,7 @@ def categoria_parques(
     distancia: str = "euclidea",
     config: Config = CONFIG,
     mas_cercana=None,
+    urbana=None,
 ) -> pd.DataFrame:
     """Categoría A/B/C/D, área verde más cercana y su distancia, por huella.
 
@@ -94,6 +95,8 @@ def categoria_parques(
     mas_cercana : con ``"euclidea"``, el resultado de
         ``verde_mas_cercano(huellas, areas_verdes.geometry)`` si ya se calculó (o un
         ``concurrent.futures.Future`` que lo dará).
+    urbana : máscara (por huella) de las que quedan en la zona urbana (mayor área), si ya se
+        calculó con :func:`en_zona_urbana` (o un ``Future`` que la dará).
 
     Returns
     -------
@@ -132,10 +135,10 @@ def categoria_parques(
             dist[ok] = d[ok]
             cercana[ok] = nombres[g[ok]]
 
-    urbana = np.zeros(n, dtype=bool)
-    if zona_urbana is not None and len(zona_urbana):
-        exigir_metrico(zona_urbana, "zona_urbana")
-        urbana = asignar_por_area(huellas, zona_urbana)["pos"].to_numpy() >= 0
+    if urbana is None:
+        urbana = en_zona_urbana(huellas, zona_urbana)
+    elif hasattr(urbana, "result"):
+        urbana = urbana.result()
     cat[urbana] = "C"
     cat[dist <= umbral_cerca_m] = "B"
 
@@ -150,6 +153,15 @@ def categoria_parques(
         "area_verde_cercana": cercana,
         "distancia_area_verde_m": np.where(np.isfinite(dist), np.round(dist, 2), np.nan),
     })
+
+
+def en_zona_urbana(huellas: np.ndarray, zona_urbana: gpd.GeoDataFrame | None) -> np.ndarray:
+    """Máscara de las huellas asignadas a la zona urbana (la mayor parte de su área dentro,
+    ver :func:`geo.zonas.asignar_por_area`); todo falso si no hay capa."""
+    if zona_urbana is None or len(zona_urbana) == 0:
+        return np.zeros(len(huellas), dtype=bool)
+    exigir_metrico(zona_urbana, "zona_urbana")
+    return asignar_por_area(np.asarray(huellas, dtype=object), zona_urbana)["pos"].to_numpy() >= 0
 
 
 def verde_mas_cercano(
