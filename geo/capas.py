@@ -20,6 +20,7 @@ import shapely
 
 from geo.config import CONFIG, Config
 from geo.errores import ErrorCRS, ErrorLectura
+from geo.paralelo import en_bloques
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +164,6 @@ def escribir_capas(capas: Mapping[str, gpd.GeoDataFrame], destino: str | os.Path
 
 # tipo simple (id de shapely) → (tipo multi, id del tipo multi en WKB)
 _MULTI = {0: ("MultiPoint", 4), 1: ("MultiLineString", 5), 3: ("MultiPolygon", 6)}
-_MIN_POR_HILO = 50_000
 
 
 def escribir_capa_gpkg(gdf: gpd.GeoDataFrame, ruta: str | os.PathLike, capa: str) -> None:
@@ -225,18 +225,8 @@ def _wkb_multi(geom: np.ndarray):
     """
     import pyarrow as pa
     import pyarrow.compute as pc
-    from concurrent.futures import ThreadPoolExecutor
-
     n = len(geom)
-    hilos = max(1, min(os.cpu_count() or 1, n // _MIN_POR_HILO))
-    if hilos > 1:  # shapely suelta el GIL
-        cortes = np.linspace(0, n, hilos + 1).astype(np.int64)
-        with ThreadPoolExecutor(hilos) as ex:
-            partes = list(ex.map(lambda i: shapely.to_wkb(geom[cortes[i]:cortes[i + 1]],
-                                                          byte_order=1), range(hilos)))
-        wkb = np.concatenate(partes)
-    else:
-        wkb = shapely.to_wkb(geom, byte_order=1)
+    wkb = en_bloques(lambda g: shapely.to_wkb(g, byte_order=1), geom)
     wkb = pa.array(wkb, type=pa.large_binary())
     tipo = shapely.get_type_id(geom)
     sube = np.isin(tipo, list(_MULTI)) & ~shapely.is_missing(geom)

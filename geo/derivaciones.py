@@ -292,7 +292,7 @@ def _derivar(capas, umbral_cerca_m, distancia, config) -> Derivados:
         decl = predios["barrio"].astype(object)
         out["barrio"] = out["barrio"].where(out["barrio"].notna(), decl)
     out["barrio"] = out["barrio"].astype(object).where(out["barrio"].notna(), None)
-    out["sector_barrido"] = _sector_del_trozo_mayor(fr.tramos, len(hgeoms))[huella]
+    out["sector_barrido"] = fr.sector_huella[huella]
     if "frontis_declarado_m" in predios.columns:
         decl = pd.to_numeric(predios["frontis_declarado_m"], errors="coerce")
         out["diferencia_frontis_m"] = (out["frontis_m"] - decl).round(2)
@@ -301,8 +301,12 @@ def _derivar(capas, umbral_cerca_m, distancia, config) -> Derivados:
 
     marcas = zon["flags"].to_numpy()[huella]
     extra = fr.marca_huella[huella]
-    flags = pd.Series(marcas, dtype=object).str.cat(pd.Series(extra, dtype=object), sep=";")
-    out["flags"] = flags.str.strip(";").to_numpy()
+    flags = marcas.copy()  # marcas de zona y de frontis separadas por ';'
+    solo_extra = (marcas == "") & (extra != "")
+    flags[solo_extra] = extra[solo_extra]
+    ambas = (marcas != "") & (extra != "")
+    flags[ambas] = marcas[ambas] + ";" + extra[ambas]
+    out["flags"] = flags
 
     avisos = list(fr.avisos)
     avisos += avisos_divididos(zon, claves, hgeoms)
@@ -351,20 +355,6 @@ def avisos_sin_zona(zon: pd.DataFrame, claves: np.ndarray, hgeoms: np.ndarray,
             "predios quedan fuera de las zonas de recolección y de su área (zona urbana y "
             "envolvente de cada zona): sin servicio de recolección, normal en zona rural."))
     return avisos
-
-
-def _sector_del_trozo_mayor(tramos: pd.DataFrame, n_huellas: int) -> np.ndarray:
-    """Sector de barrido del trozo (vía, cuadra, sector) más largo de cada huella."""
-    out = np.full(n_huellas, None, dtype=object)
-    if tramos.empty:
-        return out
-    g = tramos.groupby(["huella", "via", "cuadra", "sector_barrido"], dropna=False,
-                       sort=True)["longitud_m"].sum().reset_index()
-    g = g.sort_values(["huella", "longitud_m"], ascending=[True, False], kind="stable")
-    g = g.drop_duplicates("huella")
-    s = g["sector_barrido"]
-    out[g["huella"].to_numpy()] = s.astype(object).where(s.notna(), None).to_numpy()
-    return out
 
 
 def escribir_derivados(derivados: Derivados, ruta: str | os.PathLike,

@@ -19,6 +19,7 @@ from geo.capas import a_crs_metrico, archivo_atomico, leer_capa, listar_capas
 from geo.config import CONFIG, Config
 from geo.errores import ErrorDatos, Problema
 from geo.esquema import CAPAS
+from geo.paralelo import en_bloques
 from geo.validacion import convertir_columnas
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def cargar_capas(ruta: str | Path, config: Config = CONFIG,
         gdf = a_crs_metrico(gdf, nombre, config)
         geoms = gdf.geometry.to_numpy()
         malas = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-        malas[~malas] = ~shapely.is_valid(geoms[~malas])
+        malas[~malas] = ~en_bloques(shapely.is_valid, geoms[~malas])
         if malas.any():
             i = int(np.flatnonzero(malas)[0])
             clave = esquema.clave

@@ -192,6 +192,8 @@ class ResultadoFrontis:
         ``fila_via`` (posición en la capa de vías), ``x0, y0, x1, y1``, ``longitud_m``.
     huella : posición de la huella de cada predio (arreglo en el orden de ``predios``).
     avisos : problemas encontrados (``PREDIO_SIN_FRONTIS``, ``FRONTIS_SIN_VIA``, …).
+    sector_huella : por huella, el sector de barrido de su trozo (vía, cuadra, sector) más
+        largo (``None`` si no tiene frontis o el trozo no cae en un sector).
     marca_huella : por huella, ``"sin_frontis"`` (interior), ``"frontis_sin_via"`` (lindero
         exterior de al menos ``MIN_EXTERIOR_M`` sin vía, esté o no cerca de una) o ``""``.
     """
@@ -203,6 +205,7 @@ class ResultadoFrontis:
     huella: np.ndarray
     avisos: list[Problema] = field(default_factory=list)
     marca_huella: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    sector_huella: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
 
 
 # --------------------------------------------------------------------------------------------
@@ -794,6 +797,7 @@ def calcular_frontis(
         t["cuadra"] = pd.array([pd.NA] * len(t), dtype="Int64")
 
     matriz = _agregar_trozos(t, lineas)
+    sector_h = _sector_del_trozo_mayor(matriz, n_h)
     del lineas
     frentes = _prorratear(matriz, predios, huella)
     del matriz
@@ -812,7 +816,23 @@ def calcular_frontis(
     sin = frontis_h <= 0
     marca = np.where(sin & (exterior_h >= MIN_EXTERIOR_M), "frontis_sin_via",
                      np.where(sin, "sin_frontis", "")).astype(object)
-    return ResultadoFrontis(frentes, frontis_m, exterior_m, t, huella, avisos, marca)
+    return ResultadoFrontis(frentes, frontis_m, exterior_m, t, huella, avisos, marca, sector_h)
+
+
+def _sector_del_trozo_mayor(matriz: pd.DataFrame, n_huellas: int) -> np.ndarray:
+    """Sector de barrido del trozo (vía, cuadra, sector) más largo de cada huella; con
+    empate, el primero en el orden de :func:`_agregar_trozos` (vía, cuadra, sector)."""
+    out = np.full(n_huellas, None, dtype=object)
+    if matriz.empty:
+        return out
+    h = matriz["huella"].to_numpy(dtype=np.int64)
+    orden = np.lexsort((-matriz["longitud_m"].to_numpy(), h))  # estable
+    h = h[orden]
+    primero = np.r_[True, h[1:] != h[:-1]]
+    s = matriz["sector_barrido"]
+    s = s.astype(object).where(s.notna(), None).to_numpy()
+    out[h[primero]] = s[orden[primero]]
+    return out
 
 
 def exigir_mismo_crs(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, na: str, nb: str) -> None:
@@ -830,7 +850,7 @@ def exigir_mismo_crs(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, na: str, nb: str)
 def _agregar_trozos(t: pd.DataFrame, lineas: np.ndarray) -> gpd.GeoDataFrame:
     """Un trozo por huella, vía, cuadra y sector; longitud en centímetros enteros."""
     claves = ["huella", "via", "cuadra", "sector_barrido"]
-    cols = claves + ["frecuencia_semanal", "_cm", "geometry"]
+    cols = claves + ["frecuencia_semanal", "_cm", "longitud_m", "geometry"]
     if t.empty:
         return gpd.GeoDataFrame({c: [] for c in cols}, geometry="geometry")
     g = t.groupby(claves, dropna=False, sort=True)
