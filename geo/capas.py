@@ -216,6 +216,63 @@ def _tabla_arrow(gdf: gpd.GeoDataFrame):
     return tabla, destino, crs
 
 
+class EscrituraAparte:
+    """Escribe una capa en un GeoPackage desde otro proceso, mientras este sigue trabajando.
+
+    GDAL retiene el GIL mientras escribe, así que un hilo no dejaría avanzar al resto; otro
+    proceso sí. La capa viaja como archivo Arrow (IPC, junto al GeoPackage) y
+    :mod:`geo._escritor` la escribe con ``pyogrio.write_arrow``: el mismo resultado que
+    :func:`escribir_capa_gpkg`. Mientras tanto nadie más debe escribir en ese GeoPackage:
+    :meth:`esperar` antes de agregarle otras capas.
+
+    Uso::
+
+        aparte = EscrituraAparte(frentes, tmp, "frentes")   # empieza
+        ...                                                # más cálculo
+        aparte.esperar()                                   # y recién otras capas
+    """
+
+    def __init__(self, gdf: gpd.GeoDataFrame, ruta: str | os.PathLike, capa: str):
+        import subprocess
+        import sys
+
+        import pyarrow as pa
+
+        preparada = _tabla_arrow(gdf)
+        if preparada is None:
+            raise ValueError(f"la capa '{capa}' no se puede escribir por Arrow")
+        tabla, tipo, crs = preparada
+        self.capa = capa
+        self.ipc = Path(f"{ruta}.{capa}.arrow")
+        with pa.OSFile(str(self.ipc), "wb") as f, pa.ipc.new_file(f, tabla.schema) as w:
+            w.write_table(tabla)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "geo._escritor", str(self.ipc), str(ruta), capa, tipo,
+             crs or ""], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def esperar(self) -> None:
+        """Espera a que termine; si falló, ``RuntimeError`` con lo que dijo."""
+        try:
+            _, err = self.proc.communicate()
+            if self.proc.returncode != 0:
+                raise RuntimeError(
+                    f"no se pudo escribir la capa '{self.capa}' en otro proceso: "
+                    f"{err.decode(errors='replace').strip()[-500:]}")
+        finally:
+            self._borrar()
+
+    def cancelar(self) -> None:
+        """Termina el proceso (si sigue) y borra su archivo Arrow."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.communicate()
+        self._borrar()
+
+    def _borrar(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.ipc.unlink()
+
+
 def _wkb_multi(geom: np.ndarray):
     """WKB (little endian) de cada geometría, con las simples promovidas a multi de una parte.
 

@@ -364,16 +364,19 @@ def _tabla_calibracion(tabla) -> str:
 
 def _orden_derivar(args) -> int:
     from geo.config import CONFIG
-    from geo.derivaciones import escribir_derivados
+    from geo.derivaciones import EscrituraDerivados
     from geo.flujo import derivar_almacen
 
     config = CONFIG if args.tolerancia is None else CONFIG.con(tolerancia_frontis_m=args.tolerancia)
     salida = Path(args.salida or "salidas/derivados.gpkg")
-    with _progreso("Derivando frontis, parques, zonas y micro-rutas…") as avanzar:
+    with _progreso("Derivando frontis, parques, zonas y micro-rutas…") as avanzar, \
+            EscrituraDerivados(salida) as escritura:
+        # con muchos trozos, 'frentes' se empieza a escribir en otro proceso mientras se
+        # termina de derivar
         _, derivados, _ = derivar_almacen(args.capas, args.ordenanza, args.distancia, config,
-                                          fecha=args.fecha)
+                                          fecha=args.fecha, al_tener_frentes=escritura.frentes)
         avanzar(f"Escribiendo {salida}…")
-        escribir_derivados(derivados, salida)
+        escritura.terminar(derivados)
     _escribir(derivados.resumen())
     if derivados.avisos:
         from geo.flujo import escribir_avisos, ruta_avisos as ruta_de_avisos
@@ -623,5 +626,20 @@ def main(argv: list[str] | None = None) -> int:
         return SALIDA_INTERNA
 
 
+def principal() -> None:
+    """Punto de entrada de la orden ``catastro``: :func:`main` y salida inmediata.
+
+    Con un millón de predios, deshacer uno por uno los millones de objetos en memoria al
+    cerrar Python tarda más de un segundo sin servir de nada: los archivos ya están escritos
+    y cerrados (cada escritura es atómica), así que se vacían stdout y stderr y se sale con
+    ``os._exit``.
+    """
+    codigo = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(codigo)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    principal()

@@ -13,6 +13,7 @@ fuera, el declarado), ``diferencia_frontis_m`` (derivado − declarado) y ``flag
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
@@ -27,8 +28,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.capas import (archivo_atomico, escribir_capa_gpkg, exigir_metrico,
-                       sqlite_sin_sincronizar)
+from geo.capas import (EscrituraAparte, archivo_atomico, escribir_capa_gpkg,
+                       exigir_metrico, sqlite_sin_sincronizar)
 from geo.config import CONFIG, Config
 from geo.errores import ErrorDatos, Problema
 from geo.esquema import COLUMNAS_PERSONALES
@@ -206,6 +207,7 @@ def derivar(
     umbral_cerca_m: float = 100.0,
     distancia: str = "euclidea",
     config: Config = CONFIG,
+    al_tener_frentes=None,
 ) -> Derivados:
     """Deriva frontis, categoría de parques, zonas y micro-rutas de las capas del distrito.
 
@@ -216,13 +218,15 @@ def derivar(
     umbral_cerca_m : distancia (m) de la categoría B «cerca»; viene de la ordenanza.
     distancia : ``"euclidea"`` (borde a borde) o ``"red"`` (por la red de vías).
     config : tolerancia y anchos de vía por defecto.
+    al_tener_frentes : función que recibe ``Derivados.frentes`` apenas se mide el frontis,
+        antes de terminar lo demás (p. ej. :meth:`EscrituraDerivados.frentes`).
 
     Returns
     -------
     Derivados
     """
     with sin_recolector():
-        return _derivar(capas, umbral_cerca_m, distancia, config)
+        return _derivar(capas, umbral_cerca_m, distancia, config, al_tener_frentes)
 
 
 @contextmanager
@@ -243,7 +247,7 @@ def sin_recolector():
             gc.enable()
 
 
-def _derivar(capas, umbral_cerca_m, distancia, config) -> Derivados:
+def _derivar(capas, umbral_cerca_m, distancia, config, al_tener_frentes=None) -> Derivados:
     if distancia not in DISTANCIAS:
         raise ErrorDatos(
             f"distancia='{distancia}' no es válida: use una de {', '.join(DISTANCIAS)}.",
@@ -277,12 +281,14 @@ def _derivar(capas, umbral_cerca_m, distancia, config) -> Derivados:
         rutas_en_curso = hilo.submit(_microrutas, vias, sectores, predios.crs)
         fr = calcular_frontis(predios, vias, sectores, capas.get("areas_verdes"), config,
                               capas.get("zona_urbana"), (huella, hgeoms, claves))
+        if al_tener_frentes is not None:
+            al_tener_frentes(fr.frentes)
         prox = categoria_parques(hgeoms, fr.tramos, vias, verdes, capas.get("zona_urbana"),
                                  umbral_cerca_m, distancia, config, cercana, urbana)
         zon = zonas_en_curso.result()
         rutas = rutas_en_curso.result()
 
-    out = predios.copy()
+    out = predios.copy(deep=False)  # se agregan columnas; pandas ≥ 3 copia al escribir
     out["frontis_m"] = fr.frontis_m
     for col in ("categoria_parques", "area_verde_cercana", "distancia_area_verde_m"):
         out[col] = prox[col].to_numpy()[huella]
@@ -363,20 +369,88 @@ def escribir_derivados(derivados: Derivados, ruta: str | os.PathLike,
 
     Las geometrías se promueven a multi (MultiPolygon, MultiLineString) para que cada capa
     tenga un solo tipo y se abra tal cual en QGIS (:func:`geo.capas.escribir_capa_gpkg`).
+    Para empezar a escribir ``frentes`` antes de terminar de derivar, ver
+    :class:`EscrituraDerivados`.
 
     Parameters
     ----------
     incluir_personales : si es falso, quita ``contribuyente`` y ``documento``.
     """
-    predios = derivados.predios
-    if not incluir_personales:
-        predios = predios.drop(columns=[c for c in COLUMNAS_PERSONALES if c in predios.columns])
-    capas = {"predios": predios, "frentes": derivados.frentes, "microrutas": derivados.microrutas}
-    destino = Path(ruta)
-    with archivo_atomico(destino) as tmp, sin_recolector(), sqlite_sin_sincronizar():
-        for nombre, gdf in capas.items():
-            escribir_capa_gpkg(gdf, tmp, nombre)
-    return destino
+    with EscrituraDerivados(ruta, incluir_personales) as escritura:
+        escritura.terminar(derivados)
+    return Path(ruta)
+
+
+FILAS_EN_OTRO_PROCESO = 200_000
+"""Desde cuántos trozos de frontis :class:`EscrituraDerivados` escribe ``frentes`` en otro
+proceso mientras se termina de derivar (con pocos, lanzar el proceso cuesta más de lo que
+ahorra)."""
+
+
+class EscrituraDerivados:
+    """Escritura atómica del GeoPackage de derivados que puede empezar por ``frentes``
+    mientras se termina de derivar.
+
+    :meth:`frentes` (que :func:`derivar` llama apenas mide el frontis, si se le pasa como
+    ``al_tener_frentes``) manda la capa a otro proceso (:class:`geo.capas.EscrituraAparte`)
+    cuando es grande; :meth:`terminar` espera ese proceso y escribe ``predios`` y
+    ``microrutas``. Si algo falla antes de terminar, el proceso se detiene y el destino queda
+    como estaba. Con un millón de predios ahorra ~4 s.
+
+    Uso::
+
+        with EscrituraDerivados(salida) as escritura:
+            derivados = derivar(capas, al_tener_frentes=escritura.frentes)
+            escritura.terminar(derivados)
+    """
+
+    def __init__(self, ruta: str | os.PathLike, incluir_personales: bool = True):
+        self.destino = Path(ruta)
+        self.incluir_personales = incluir_personales
+        self._aparte = None
+        self._enviados = None
+        self._terminado = False
+
+    def __enter__(self) -> "EscrituraDerivados":
+        self._pila = contextlib.ExitStack()
+        self._tmp = self._pila.enter_context(archivo_atomico(self.destino))
+        return self
+
+    def frentes(self, frentes: gpd.GeoDataFrame) -> None:
+        """Empieza a escribir la capa ``frentes`` (definitiva) si es grande."""
+        if len(frentes) < FILAS_EN_OTRO_PROCESO or self._aparte is not None:
+            return
+        with sin_recolector(), contextlib.suppress(ValueError):  # sin Arrow: al final
+            self._aparte = EscrituraAparte(frentes, self._tmp, "frentes")
+            self._enviados = (len(frentes), list(frentes.columns))
+
+    def terminar(self, derivados: Derivados) -> None:
+        """Escribe lo que falta (todo, si ``frentes`` no se empezó antes)."""
+        predios = derivados.predios
+        if not self.incluir_personales:
+            predios = predios.drop(
+                columns=[c for c in COLUMNAS_PERSONALES if c in predios.columns])
+        with sin_recolector(), sqlite_sin_sincronizar():
+            if self._aparte is not None:
+                if self._enviados != (len(derivados.frentes), list(derivados.frentes.columns)):
+                    raise RuntimeError("los frentes cambiaron después de empezar a escribirlos")
+                aparte, self._aparte = self._aparte, None
+                aparte.esperar()
+            else:
+                escribir_capa_gpkg(derivados.frentes, self._tmp, "frentes")
+            escribir_capa_gpkg(predios, self._tmp, "predios")
+            escribir_capa_gpkg(derivados.microrutas, self._tmp, "microrutas")
+        self._terminado = True
+
+    def __exit__(self, tipo, valor, traza) -> bool:
+        if self._aparte is not None:  # algo falló antes de terminar()
+            self._aparte.cancelar()
+            self._aparte = None
+        if tipo is None and not self._terminado:
+            error = RuntimeError("EscrituraDerivados: falta llamar a terminar()")
+            self._pila.__exit__(RuntimeError, error, None)  # borra el temporal
+            raise error
+        return self._pila.__exit__(tipo, valor, traza)  # renombra, o borra si hubo error
 
 
 def hay_pyarrow() -> bool:

@@ -107,32 +107,48 @@ def _leer(ruta: Path, nombre: str) -> gpd.GeoDataFrame:
 
 
 def derivar_almacen(ruta: str | Path, ordenanza=None, distancia: str = "euclidea",
-                    config: Config = CONFIG, fecha=None):
+                    config: Config = CONFIG, fecha=None, al_tener_frentes=None):
     """capas → derivaciones, con el umbral de parques de la ordenanza.
 
     ``fecha``: derivar el catastro como estaba ese día (ver :func:`cargar_capas`).
+    ``al_tener_frentes``: ver :func:`geo.derivaciones.derivar`; recibe los frentes ya
+    definitivos, así que solo se llama si ningún frontis confirmado los va a cambiar.
 
     Devuelve ``(capas, derivados, ordenanza)``.
     """
+    from geo.almacen import repartir_frontis_confirmado
     from geo.derivaciones import derivar
     from geo.ordenanza import cargar_ordenanza
 
     if ordenanza is None or isinstance(ordenanza, (str, Path)):
         ordenanza = cargar_ordenanza(ordenanza)
     capas = cargar_capas(ruta, config, fecha)
-    derivados = derivar(capas, float(ordenanza.parques.umbral_cerca_m), distancia, config)
-    _frontis_confirmado(ruta, derivados, config, fecha)
+    confirmados = _confirmados(ruta, config, fecha)
+    aviso = None
+    if al_tener_frentes is not None and len(confirmados) == 0:
+        # sin confirmados, repartir solo agrega sus columnas: los frentes ya son definitivos
+        def aviso(frentes):
+            al_tener_frentes(repartir_frontis_confirmado(frentes, pd.DataFrame()))
+    derivados = derivar(capas, float(ordenanza.parques.umbral_cerca_m), distancia, config,
+                        aviso)
+    _frontis_confirmado(derivados, confirmados)
     return capas, derivados, ordenanza
 
 
-def _frontis_confirmado(ruta, derivados, config: Config, fecha) -> None:
+def _confirmados(ruta, config: Config, fecha) -> pd.DataFrame:
+    """Frontis confirmados en campo vigentes (a ``fecha``, si se da)."""
+    from geo.almacen import abrir
+
+    with abrir(ruta, config) as almacen:
+        return almacen.frontis_confirmados(fecha)
+
+
+def _frontis_confirmado(derivados, confirmados: pd.DataFrame) -> None:
     """Un frontis confirmado en campo manda sobre el derivado (que se sigue informando en
     ``frontis_derivado_m``); sus metros se reparten entre los trozos del predio para que cada
     uno conserve su sector de barrido. Modifica ``derivados`` en su lugar."""
-    from geo.almacen import abrir, aplicar_frontis_confirmado, repartir_frontis_confirmado
+    from geo.almacen import aplicar_frontis_confirmado, repartir_frontis_confirmado
 
-    with abrir(ruta, config) as almacen:
-        confirmados = almacen.frontis_confirmados(fecha)
     derivados.predios = aplicar_frontis_confirmado(derivados.predios, confirmados)
     derivados.frentes = repartir_frontis_confirmado(derivados.frentes, derivados.predios)
 
@@ -176,7 +192,7 @@ def actualizar_derivados(ruta, ruta_derivados, cambiados, borrados, ordenanza=No
     inc = derivar_incremental(capas, previos, cambiados, borrados,
                               float(ordenanza.parques.umbral_cerca_m), None, config)
     nuevos = inc.derivados
-    _frontis_confirmado(ruta, nuevos, config, None)
+    _frontis_confirmado(nuevos, _confirmados(ruta, config, None))
     despues = calcular_tarifas(nuevos.predios, nuevos.frentes, ordenanza,
                                microrutas=nuevos.microrutas)
     escribir_derivados(nuevos, ruta_derivados)

@@ -1187,7 +1187,7 @@ def aplicar_frontis_confirmado(predios: pd.DataFrame, confirmados: pd.DataFrame)
     ``confirmado_el`` (texto UTC) y ``observacion_frontis``. ``diferencia_frontis_m``
     (derivado − declarado) no se toca.
     """
-    out = predios.copy()
+    out = predios.copy(deep=False)  # copia superficial: pandas ≥ 3 copia al escribir
     derivado = pd.to_numeric(out["frontis_m"], errors="coerce").astype("float64")
     conf = confirmados.drop_duplicates("codigo", keep="last").set_index("codigo")
     metros = out["codigo"].map(conf["frontis_confirmado_m"]).astype("float64") \
@@ -1213,7 +1213,7 @@ def repartir_frontis_confirmado(frentes: pd.DataFrame, predios: pd.DataFrame) ->
     trae (si no, queda sin sector y la tarifa no lo cobra: revíselo). Columnas nuevas:
     ``longitud_derivada_m`` y ``frontis_fuente``. Devuelve una copia.
     """
-    out = frentes.copy()
+    out = frentes.copy(deep=False)  # copia superficial: pandas ≥ 3 copia al escribir
     out["longitud_derivada_m"] = pd.to_numeric(out["longitud_m"], errors="coerce")
     out["frontis_fuente"] = "derivado"
     if "frontis_fuente" not in predios.columns:

@@ -1,0 +1,67 @@
+"""EscrituraDerivados: ``frentes`` escrito en otro proceso mientras se termina de derivar."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+import geo.derivaciones as D
+from test_derivaciones import distrito
+
+
+def _capas_leidas(ruta):
+    return {n: gpd.read_file(ruta, layer=n) for n, _ in pyogrio.list_layers(ruta)}
+
+
+@pytest.fixture
+def siempre_aparte(monkeypatch):
+    monkeypatch.setattr(D, "FILAS_EN_OTRO_PROCESO", 1)
+
+
+def test_en_otro_proceso_da_el_mismo_geopackage(tmp_path, siempre_aparte):
+    capas = distrito()
+    normal = D.escribir_derivados(D.derivar(capas), tmp_path / "normal.gpkg")
+    enviados = []
+    with D.EscrituraDerivados(tmp_path / "aparte.gpkg") as escritura:
+        def frentes(f):
+            enviados.append(len(f))
+            escritura.frentes(f)
+            assert escritura._aparte is not None  # de verdad se lanzó el proceso
+        d = D.derivar(capas, al_tener_frentes=frentes)
+        escritura.terminar(d)
+    assert enviados == [len(d.frentes)] and enviados[0] > 0
+    a, b = _capas_leidas(normal), _capas_leidas(tmp_path / "aparte.gpkg")
+    assert set(a) == set(b) == {"predios", "frentes", "microrutas"}
+    for capa in a:
+        pd.testing.assert_frame_equal(pd.DataFrame(a[capa].drop(columns="geometry")),
+                                      pd.DataFrame(b[capa].drop(columns="geometry")))
+        assert shapely.equals_exact(a[capa].geometry.to_numpy(), b[capa].geometry.to_numpy(),
+                                    tolerance=0).all()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["aparte.gpkg", "normal.gpkg"]
+
+
+def test_si_la_derivacion_falla_no_queda_nada(tmp_path, siempre_aparte):
+    salida = tmp_path / "derivados.gpkg"
+    salida.write_bytes(b"version anterior")
+    capas = distrito()
+
+    class Falla(Exception):
+        pass
+
+    with pytest.raises(Falla), D.EscrituraDerivados(salida) as escritura:
+        def frentes(f):
+            escritura.frentes(f)
+            raise Falla("después de empezar a escribir frentes")
+        D.derivar(capas, al_tener_frentes=frentes)
+    assert salida.read_bytes() == b"version anterior"  # el destino queda como estaba
+    assert [p.name for p in tmp_path.iterdir()] == ["derivados.gpkg"]  # sin temporales
+
+
+def test_sin_terminar_no_se_publica(tmp_path):
+    salida = tmp_path / "derivados.gpkg"
+    with pytest.raises(RuntimeError, match="terminar"), D.EscrituraDerivados(salida):
+        pass
+    assert list(tmp_path.iterdir()) == []
