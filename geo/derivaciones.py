@@ -279,14 +279,27 @@ def _derivar(capas, umbral_cerca_m, distancia, config, al_tener_frentes=None) ->
             cercana = hilo.submit(verde_mas_cercano, hgeoms, verdes.geometry.to_numpy())
         urbana = hilo.submit(en_zona_urbana, hgeoms, capas.get("zona_urbana"))
         rutas_en_curso = hilo.submit(_microrutas, vias, sectores, predios.crs)
+
+        def avisos_de_zonas():
+            zon = zonas_en_curso.result()  # ya terminó: el hilo hace las tareas en fila
+            return (avisos_divididos(zon, claves, hgeoms)
+                    + avisos_sin_zona(zon, claves, hgeoms, capas.get("zonas_recoleccion"),
+                                      capas.get("zona_urbana")))
+
+        avisos_zonas = hilo.submit(avisos_de_zonas)
         fr = calcular_frontis(predios, vias, sectores, capas.get("areas_verdes"), config,
                               capas.get("zona_urbana"), (huella, hgeoms, claves))
-        if al_tener_frentes is not None:
-            al_tener_frentes(fr.frentes)
+        # quien recibe los frentes (p. ej. para empezar a escribirlos) trabaja en el hilo de
+        # al lado, ya libre, mientras aquí se calculan los parques
+        entregados = (hilo.submit(al_tener_frentes, fr.frentes)
+                      if al_tener_frentes is not None else None)
         prox = categoria_parques(hgeoms, fr.tramos, vias, verdes, capas.get("zona_urbana"),
                                  umbral_cerca_m, distancia, config, cercana, urbana)
         zon = zonas_en_curso.result()
         rutas = rutas_en_curso.result()
+        avisos = list(fr.avisos) + avisos_zonas.result()
+        if entregados is not None:
+            entregados.result()
 
     out = predios.copy(deep=False)  # se agregan columnas; pandas ≥ 3 copia al escribir
     out["frontis_m"] = fr.frontis_m
@@ -314,10 +327,6 @@ def _derivar(capas, umbral_cerca_m, distancia, config, al_tener_frentes=None) ->
     flags[ambas] = marcas[ambas] + ";" + extra[ambas]
     out["flags"] = flags
 
-    avisos = list(fr.avisos)
-    avisos += avisos_divididos(zon, claves, hgeoms)
-    avisos += avisos_sin_zona(zon, claves, hgeoms, capas.get("zonas_recoleccion"),
-                              capas.get("zona_urbana"))
     avisos.sort(key=lambda a: (a.codigo, a.elemento))
 
     log.info("derivados %d predios, %d trozos de frontis, %d avisos", len(out),
