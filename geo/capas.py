@@ -192,13 +192,14 @@ def _tabla_arrow(gdf: gpd.GeoDataFrame):
 
     geom = gdf.geometry.to_numpy()
     tipos = np.unique(shapely.get_type_id(geom[~shapely.is_missing(geom)]))
+    multi_de_id = {i: nombre for nombre, i in _MULTI.values()}  # 4 → "MultiPoint", …
     simples = [t for t in tipos if t in _MULTI]
     multis = {_MULTI[t][1] for t in simples}
     destino = None
     if len(simples) == 1 and set(tipos) <= {simples[0], *multis}:
         destino = _MULTI[simples[0]][0]
-    elif len(tipos) == 1 and int(tipos[0]) in (4, 5, 6):
-        destino = {4: "MultiPoint", 5: "MultiLineString", 6: "MultiPolygon"}[int(tipos[0])]
+    elif len(tipos) == 1 and int(tipos[0]) in multi_de_id:
+        destino = multi_de_id[int(tipos[0])]
     if (destino is None or importlib.util.find_spec("pyarrow") is None
             or shapely.has_z(geom).any()):
         return None

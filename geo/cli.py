@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from geo import __version__
-from geo.errores import SALIDA_DATOS, SALIDA_LECTURA, SALIDA_OK, ErrorCatastro
+from geo.errores import SALIDA_DATOS, SALIDA_LECTURA, SALIDA_OK, ErrorCatastro, ErrorDatos
 
 SALIDA_INTERNA = 3
 ALMACEN_POR_DEFECTO = Path("capas/oxapampa.gpkg")
@@ -69,9 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="orden", metavar="ORDEN", title="órdenes")
 
     def orden(nombre, ayuda, descripcion=None):
-        s = sub.add_parser(nombre, help=ayuda, description=descripcion or ayuda,
-                           formatter_class=_Formato)
-        return s
+        return sub.add_parser(nombre, help=ayuda, description=descripcion or ayuda,
+                              formatter_class=_Formato)
 
     s = orden("validar", "comprueba si las capas sirven para calcular arbitrios",
               "Valida un almacén de capas (GeoPackage) contra el esquema y reporta TODOS los "
@@ -252,7 +251,7 @@ def _progreso(descripcion: str):
     inicio = time.perf_counter()
     if consola.is_terminal:
         with consola.status(descripcion) as estado:
-            yield lambda texto: estado.update(texto)
+            yield estado.update
     else:
         yield lambda texto: None
     log.info("%s: %.1f s", descripcion, time.perf_counter() - inicio)
@@ -322,6 +321,8 @@ def _orden_importar(args) -> int:
         _escribir(f"{len(imp.problemas):,} valores no se pudieron convertir y quedaron vacíos:")
         for p in imp.problemas[:200]:
             _escribir("  " + p.como_texto())
+        if len(imp.problemas) > 200:
+            _escribir(f"  … y {len(imp.problemas) - 200:,} más.")
         _escribir("Corríjalos en el origen y vuelva a importar, o complételos en QGIS; luego "
                   "ejecute 'catastro validar'.")
         return SALIDA_DATOS
@@ -334,8 +335,9 @@ def _orden_generar_ejemplo(args) -> int:
     from geo.generador import generar_distrito, informe_calibracion
 
     if args.predios is not None and args.predios < 1:
-        _escribir("Error: --predios debe ser un número positivo.")
-        return SALIDA_DATOS
+        raise ErrorDatos(f"--predios {args.predios} no sirve: indique una cantidad de predios "
+                         "mayor que cero (o quítelo para el distrito calibrado).",
+                         "PREDIOS_INVALIDO")
     with _progreso("Generando el distrito de ejemplo…") as avanzar:
         capas = generar_distrito(predios=args.predios, semilla=args.semilla)
         avanzar(f"Escribiendo {args.salida}…")
@@ -379,14 +381,14 @@ def _orden_derivar(args) -> int:
         escritura.terminar(derivados)
     _escribir(derivados.resumen())
     if derivados.avisos:
-        from geo.flujo import escribir_avisos, ruta_avisos as ruta_de_avisos
+        from geo.flujo import escribir_avisos, ruta_avisos
 
-        ruta_avisos = escribir_avisos(derivados.avisos, ruta_de_avisos(salida))
+        archivo_avisos = escribir_avisos(derivados.avisos, ruta_avisos(salida))
         for aviso in derivados.avisos[:20]:
             _escribir("  " + aviso.como_texto())
         if len(derivados.avisos) > 20:
             _escribir(f"  … y {len(derivados.avisos) - 20:,} avisos más.")
-        _escribir(f"Lista completa de avisos: {ruta_avisos}")
+        _escribir(f"Lista completa de avisos: {archivo_avisos}")
     if args.fiscalizacion:
         tabla = derivados.fiscalizacion()
         _escribir("")
@@ -538,8 +540,6 @@ def _orden_historial(args) -> int:
         registros = almacen.historial(args.codigo)
         existe = almacen.existe_predio(args.codigo)
     if not len(registros) and not existe:
-        from geo.errores import ErrorDatos
-
         raise ErrorDatos(f"No hay predio {args.codigo} ni historial con ese código en "
                          f"{args.capas}. Revise el código.", "CODIGO_INEXISTENTE")
     if args.formato == "json":
@@ -555,7 +555,6 @@ def _orden_historial(args) -> int:
 
 def _orden_confirmar_frontis(args) -> int:
     from geo.almacen import abrir
-    from geo.errores import ErrorDatos
 
     if args.archivo:
         from geo.almacen.base import leer_confirmaciones

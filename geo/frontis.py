@@ -646,16 +646,29 @@ def _trozos_cercanos(p, n, g, margen):
     return k0, k1
 
 
+def cortar(seg: np.ndarray, paso: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Corta cada segmento ``(n, 4)`` en ``ceil(largo / paso)`` trozos iguales (al menos 1).
+
+    Returns
+    -------
+    trozos : ``(m, 4)``, los de cada segmento seguidos y en su sentido.
+    origen : posición en ``seg`` del segmento de cada trozo.
+    cuantos : trozos de cada segmento.
+    """
+    n = np.maximum(1, np.ceil(largo(seg) / paso).astype(np.int64))
+    rep = np.repeat(np.arange(len(seg)), n)
+    k = np.arange(len(rep)) - np.repeat(np.cumsum(n) - n, n)
+    f0, f1 = k / n[rep], (k + 1) / n[rep]
+    q = seg[rep]
+    dx, dy = q[:, 2] - q[:, 0], q[:, 3] - q[:, 1]
+    trozos = np.c_[q[:, 0] + dx * f0, q[:, 1] + dy * f0, q[:, 0] + dx * f1, q[:, 1] + dy * f1]
+    return trozos, rep, n
+
+
 def _asignar_trozos(piezas, cuales, pi, vj, vseg, vfila, n_filas, semiancho, tol):
     """Corta las piezas ``cuales`` en trozos de ~1 m y asigna cada trozo por el caso 1."""
     p = piezas[cuales]
-    n = np.maximum(1, np.ceil(largo(p) / PASO_TROZO_M).astype(np.int64))
-    rep = np.repeat(np.arange(len(cuales)), n)
-    k = np.arange(len(rep)) - np.repeat(np.cumsum(n) - n, n)
-    f0, f1 = k / n[rep], (k + 1) / n[rep]
-    q = p[rep]
-    dx, dy = q[:, 2] - q[:, 0], q[:, 3] - q[:, 1]
-    trozos = np.c_[q[:, 0] + dx * f0, q[:, 1] + dy * f0, q[:, 0] + dx * f1, q[:, 1] + dy * f1]
+    trozos, rep, n = cortar(p, PASO_TROZO_M)
     # pares (trozo, segmento de vía) heredados de la pieza
     local = np.full(len(piezas), -1, dtype=np.int64)
     local[cuales] = np.arange(len(cuales))

@@ -102,9 +102,9 @@ def leer_origen(origen: str | Path, capa_origen: str | None = None,
                 kw["encoding"] = "latin1"  # DBF peruano sin .cpg: casi siempre latin-1
             if capa_origen:
                 kw["layer"] = capa_origen
-            elif ext == ".gpkg" and len(listar_capas(origen)) > 1:
+            elif ext == ".gpkg" and len(capas := listar_capas(origen)) > 1:
                 raise ErrorDatos(
-                    f"{origen.name} tiene varias capas ({', '.join(listar_capas(origen))}); "
+                    f"{origen.name} tiene varias capas ({', '.join(capas)}); "
                     "indique cuál con --capa-origen.", "CAPA_ORIGEN_AMBIGUA")
             gdf = gpd.read_file(origen, engine="pyogrio", **kw)
     except (ErrorLectura, ErrorDatos):
@@ -148,15 +148,14 @@ def _leer_csv(origen: Path) -> gpd.GeoDataFrame:
         raise ErrorDatos(f"{origen.name} no tiene una columna de geometría WKT (llámela WKT).",
                          "CSV_SIN_WKT")
     wkt = df.pop(col)
-    geoms = np.empty(len(wkt), dtype=object)
-    malos = []
-    for i, w in enumerate(wkt):  # por fila solo para poder decir cuál fila está mal
-        try:
-            geoms[i] = shapely.from_wkt(w) if isinstance(w, str) and w.strip() else None
-        except shapely.errors.GEOSException:
-            geoms[i] = None
-            malos.append(i)
-    if malos:
+    # una columna toda vacía llega como float: a texto (los vacíos siguen vacíos)
+    texto = wkt.astype("str").str.strip()
+    con_texto = (texto.notna() & (texto != "")).to_numpy(dtype=bool)
+    # vectorizado: un WKT ilegible queda None y se reconoce por tener texto sin geometría
+    geoms = shapely.from_wkt(np.where(con_texto, texto.to_numpy(dtype=object), None),
+                             on_invalid="ignore")
+    malos = np.flatnonzero(con_texto & shapely.is_missing(geoms))
+    if len(malos):
         raise ErrorDatos(
             f"{origen.name}: WKT ilegible en las filas {', '.join(str(i + 2) for i in malos[:20])}"
             " (contando la cabecera como fila 1). Corrija esas geometrías.", "CSV_WKT_INVALIDO")

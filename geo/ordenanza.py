@@ -193,8 +193,7 @@ class Ordenanza:
 class _Lector:
     """Lee claves del TOML y junta todos los problemas para informarlos juntos."""
 
-    def __init__(self, nombre: str):
-        self.nombre = nombre
+    def __init__(self):
         self.problemas: list[str] = []
 
     def falta(self, clave: str, detalle: str = "") -> None:
@@ -235,6 +234,16 @@ class _Lector:
             self.falta(f"{ruta}.{clave}")
             return ""
         return str(v)
+
+    def entero(self, v: Any, clave: str, defecto: int = 0) -> int:
+        """``int(v)``; si ``v`` no es un entero, anota el problema con su clave y da ``defecto``."""
+        try:
+            if isinstance(v, bool):
+                raise TypeError
+            return int(v)
+        except (TypeError, ValueError, ArithmeticError):
+            self.invalida(clave, v, "un número entero")
+            return defecto
 
     def lista(self, d: Mapping, clave: str, ruta: str) -> list:
         v = d.get(clave) if isinstance(d, Mapping) else None
@@ -329,9 +338,9 @@ def validar_datos(datos: Mapping, nombre: str = "ordenanza") -> Ordenanza:
     ErrorOrdenanza
         Con todos los problemas encontrados, cada uno con la clave que falta o es inválida.
     """
-    lec = _Lector(nombre)
+    lec = _Lector()
     meta = lec.tabla(datos, "meta", "")
-    meses = int(meta.get("meses", 12)) if isinstance(meta, Mapping) else 12
+    meses = lec.entero(meta.get("meses", 12), "[meta].meses", 12)
 
     kb, sb = _base(lec, datos, "barrido")
     sectores = []
@@ -360,7 +369,9 @@ def validar_datos(datos: Mapping, nombre: str = "ordenanza") -> Ordenanza:
         generacion[z.zona] = MappingProxyType(
             {u: Decimal(v) for u, v in _usos(lec, gen[z.zona],
                                              f"[recoleccion].generacion_kg_predio_dia.{z.zona}").items()})
-    numeracion = {int(k): int(v) for k, v in (sr.get("numeracion_cuadros", {}) or {}).items()}
+    rn = "[recoleccion].numeracion_cuadros"
+    numeracion = {lec.entero(k, f'{rn}."{k}"'): lec.entero(v, f'{rn}."{k}"')
+                  for k, v in (sr.get("numeracion_cuadros", {}) or {}).items()}
     recoleccion = Recoleccion(zonas=tuple(zonas), generacion_kg_predio_dia=MappingProxyType(generacion),
                               numeracion_cuadros=MappingProxyType(numeracion), **kr)
 
@@ -416,12 +427,14 @@ def validar_datos(datos: Mapping, nombre: str = "ordenanza") -> Ordenanza:
             if s not in SERVICIOS:
                 lec.invalida(f"{r}.servicios", s, " / ".join(SERVICIOS))
         inafs.append(Inafectacion(nom, lec.texto(e, "articulo", r, ""),
-                                  tuple(int(u) for u in lec.lista(e, "usos", r)),
+                                  tuple(lec.entero(u, f"{r}.usos") for u in lec.lista(e, "usos", r)),
                                   lec.numero(e, "area_construida_max_m2", r), servs))
 
     pres = datos.get("presentacion", {}) or {}
-    dm = {s: int((pres.get("decimales_tasa_mensual") or {}).get(s, 4)) for s in SERVICIOS}
-    da = {s: int((pres.get("decimales_tasa_anual") or {}).get(s, 2)) for s in SERVICIOS}
+    dm = {s: lec.entero((pres.get("decimales_tasa_mensual") or {}).get(s, 4),
+                        f"[presentacion].decimales_tasa_mensual.{s}", 4) for s in SERVICIOS}
+    da = {s: lec.entero((pres.get("decimales_tasa_anual") or {}).get(s, 2),
+                        f"[presentacion].decimales_tasa_anual.{s}", 2) for s in SERVICIOS}
 
     if lec.problemas:
         raise ErrorOrdenanza(f"{nombre}: " + "; ".join(lec.problemas))

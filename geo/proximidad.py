@@ -49,10 +49,10 @@ from geo.frontis import (
     COS_PARALELO,
     _pares_via,
     agrupar_min,
+    cortar,
     distancia_punto_segmento,
     exigir_mismo_crs,
     lado,
-    largo,
     segmentos,
     semiancho_vias,
     unitario,
@@ -712,7 +712,8 @@ def frente_a_area_verde(
 
     # 1) qué área verde bordea cada cuadra y de qué lado: (fila, lado, verde)
     gseg, gdueno = segmentos(areas_verdes.geometry.to_numpy())
-    gseg, gdueno = _cortar(gseg, gdueno, _TROZO_VERDE_M)
+    gseg, origen, _ = cortar(gseg, _TROZO_VERDE_M)
+    gdueno = gdueno[origen]
     gi, vj = _pares_via(gseg, vseg, semi[vfila] + tol, areas_verdes.geometry.to_numpy(),
                         gdueno)
     g, v = gseg[gi], vseg[vj]
@@ -745,17 +746,6 @@ def frente_a_area_verde(
     h, vd, d = x.huella.to_numpy()[ok], x.verde.to_numpy()[ok], d[ok]
     _, pos = agrupar_min(h, d)
     return h[pos], vd[pos]
-
-
-def _cortar(seg, dueno, paso):
-    n = np.maximum(1, np.ceil(largo(seg) / paso).astype(np.int64))
-    rep = np.repeat(np.arange(len(seg)), n)
-    k = np.arange(len(rep)) - np.repeat(np.cumsum(n) - n, n)
-    f0, f1 = k / n[rep], (k + 1) / n[rep]
-    q = seg[rep]
-    dx, dy = q[:, 2] - q[:, 0], q[:, 3] - q[:, 1]
-    return (np.c_[q[:, 0] + dx * f0, q[:, 1] + dy * f0, q[:, 0] + dx * f1, q[:, 1] + dy * f1],
-            dueno[rep])
 
 
 def _lado_de_tramos(t: pd.DataFrame, vseg: np.ndarray, vfila: np.ndarray) -> np.ndarray:

@@ -176,3 +176,16 @@ def test_formato_desconocido_sale_2(tmp_path, correr):
     ruta.write_text("x")
     rc, out, err = correr("importar", ruta, "--capa", "predios")
     assert rc == 2 and "no admitido" in err
+
+
+def test_csv_con_wkt_ilegible_dice_la_fila(tmp_path, correr):
+    origen = _lotes_origen()
+    df = pd.DataFrame(origen.drop(columns="geometry"))
+    df["WKT"] = origen.geometry.to_wkt()
+    df.loc[1, "WKT"] = "POLYGON ((1 2, 3"  # segunda fila de datos: fila 3 contando la cabecera
+    ruta = tmp_path / "lotes.csv"
+    df.to_csv(ruta, index=False)
+    rc, out, err, destino = _importar(correr, tmp_path, ruta, "--crs", "EPSG:32718")
+    assert rc == 1 and "CSV_WKT_INVALIDO" in err
+    assert "filas 3 " in err
+    assert not destino.exists()

@@ -98,3 +98,14 @@ def test_condicion_desconocida(datos):
     d["exoneraciones"]["sindicato"] = d["exoneraciones"]["pnp"]
     with pytest.raises(ErrorOrdenanza, match=r"\[exoneraciones\.sindicato\]"):
         validar_datos(d, "x")
+
+
+def test_entero_invalido_nombra_la_clave(datos):
+    d = copy.deepcopy(datos)
+    d["meta"]["meses"] = "doce"
+    d["inafectaciones"]["terreno_sin_construir"]["usos"] = ["siete"]
+    with pytest.raises(ErrorOrdenanza) as e:
+        validar_datos(d, "ordenanzas/x.toml")
+    msg = str(e.value)
+    assert "[meta].meses vale 'doce'" in msg
+    assert "[inafectaciones.terreno_sin_construir].usos vale 'siete'" in msg

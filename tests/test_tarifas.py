@@ -366,6 +366,10 @@ def test_datos_invalidos(ordenanza):
         calcular_tarifas(malo, frentes, ordenanza)
     with pytest.raises(ErrorDatos, match="repetidos"):
         calcular_tarifas(pd.concat([predios, predios.iloc[:1]]), frentes, ordenanza)
+    f_malo = frentes.copy()
+    f_malo.loc[1, "longitud_m"] = -1.0
+    with pytest.raises(ErrorDatos, match="longitud_m vacía o negativa en los frentes de los predios P2"):
+        calcular_tarifas(predios, f_malo, ordenanza)
 
 
 # ---------------------------------------------------------------------------------------------

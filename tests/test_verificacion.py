@@ -234,3 +234,16 @@ def test_resumen_de_la_verificacion(v):
     assert r["cifras_distintas"] == 56 and r["inconsistencias"] == 90
     texto = formatear_verificacion(v, "texto")
     assert "↳ (d) − (e) con (e) sin redondear truncado al céntimo" in texto
+
+
+def test_formula_no_evaluable_nombra_la_clave():
+    import copy
+    import tomllib
+
+    from geo.errores import ErrorOrdenanza
+    from geo.ordenanza import RUTA_POR_DEFECTO, validar_datos
+    with open(RUTA_POR_DEFECTO, "rb") as f:
+        d = copy.deepcopy(tomllib.load(f, parse_float=D))
+    d["publicado"]["barrido"]["cuadro_09"]["formulas"][0]["expresion"] = "b ** c"
+    with pytest.raises(ErrorOrdenanza, match=r"\[publicado\.barrido\.cuadro_09\]\.formulas: .*«b \*\* c»"):
+        verificar_ordenanza(validar_datos(d, "x"))

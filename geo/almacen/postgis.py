@@ -51,6 +51,7 @@ from geo.almacen.base import (
     COLUMNAS_HISTORIAL,
     Almacen,
     Plan,
+    wkb,
 )
 from geo.config import CONFIG, Config
 from geo.errores import ErrorDatos, ErrorLectura
@@ -570,11 +571,11 @@ class AlmacenPostGIS(Almacen):
                     if p.accion == "alta":
                         fila = cur.execute(insertar, [*self._valores(p.despues, columnas, tipos),
                                                       p.version_despues,
-                                                      _wkb(p.geom_despues)]).fetchone()
+                                                      wkb(p.geom_despues)]).fetchone()
                     elif p.accion == "modificacion":
                         fila = cur.execute(actualizar, [*self._valores(p.despues, columnas,
                                                                        tipos),
-                                                        _wkb(p.geom_despues), p.codigo,
+                                                        wkb(p.geom_despues), p.codigo,
                                                         p.version_antes]).fetchone()
                     else:
                         fila = cur.execute(borrar, [p.codigo, p.version_antes]).fetchone()
@@ -585,12 +586,8 @@ class AlmacenPostGIS(Almacen):
                 registros = plan.registros(fids)
                 if registros:
                     cols = [c for c in COLUMNAS_HISTORIAL if c != "id"]
-                    cur.executemany(
-                        sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-                            sql.Identifier(self.esquema, "historial"),
-                            sql.SQL(", ").join(map(sql.Identifier, cols)),
-                            sql.SQL(", ").join([sql.Placeholder()] * len(cols))),
-                        [[r[c] for c in cols] for r in registros])
+                    cur.executemany(_insertar(self.esquema, "historial", cols),
+                                    [[r[c] for c in cols] for r in registros])
         except _Deshacer:
             pass
         except (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected,
@@ -625,22 +622,19 @@ class AlmacenPostGIS(Almacen):
             self.asegurar_estructura()
         cols = [c for c in COLUMNAS_FRONTIS if c != "id"]
         with self.conn.transaction(), self.conn.cursor() as cur:
-            cur.executemany(
-                sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
-                    sql.Identifier(self.esquema, "frontis_confirmado"),
-                    sql.SQL(", ").join(map(sql.Identifier, cols)),
-                    sql.SQL(", ").join([sql.Placeholder()] * len(cols))),
-                [[r.get(c) for c in cols] for r in registros])
+            cur.executemany(_insertar(self.esquema, "frontis_confirmado", cols),
+                            [[r.get(c) for c in cols] for r in registros])
 
 
 class _Deshacer(Exception):
     """Sale del bloque de la transacción para deshacerla (conflicto de versión)."""
 
 
-def _wkb(geom) -> bytes | None:
-    from geo.almacen.base import wkb
-
-    return wkb(geom)
+def _insertar(esquema: str, tabla: str, cols: list[str]) -> sql.Composable:
+    """``INSERT INTO esquema.tabla (cols) VALUES (%s, …)``."""
+    return sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+        sql.Identifier(esquema, tabla), sql.SQL(", ").join(map(sql.Identifier, cols)),
+        sql.SQL(", ").join([sql.Placeholder()] * len(cols)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -663,12 +657,11 @@ def copiar_a_postgis(origen, url: str, *, reemplazar: bool = False,
     llevan al CRS métrico de ``config``. Se conservan ``fid`` (el historial lo usa) y
     ``version``. Todo en una transacción: o se copia todo o nada.
     """
-    from geo.almacen.base import Almacen as _Almacen
     from geo.capas import a_crs_metrico
     from geo.validacion import convertir_columnas
 
     cerrar = False
-    if not isinstance(origen, _Almacen):
+    if not isinstance(origen, Almacen):
         from geo.almacen import abrir
 
         origen, cerrar = abrir(origen, config), True
@@ -728,22 +721,16 @@ def copiar_a_postgis(origen, url: str, *, reemplazar: bool = False,
                     sql.Literal(f"{esquema}.{nombre}"), sql.Identifier(esquema, nombre)))
             for orden in ddl_control(esquema):
                 cur.execute(orden)
-            cols_h = [c for c in COLUMNAS_HISTORIAL if c != "id"]
-            if len(historial):
-                with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(
-                        sql.Identifier(esquema, "historial"),
-                        sql.SQL(", ").join(map(sql.Identifier, cols_h)))) as cp:
-                    for r in historial.sort_values("id").itertuples(index=False):
-                        cp.write_row([_nulo(getattr(r, c)) for c in cols_h])
-            cuentas["historial"] = len(historial)
-            cols_f = [c for c in COLUMNAS_FRONTIS if c != "id"]
-            if len(frontis):
-                with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(
-                        sql.Identifier(esquema, "frontis_confirmado"),
-                        sql.SQL(", ").join(map(sql.Identifier, cols_f)))) as cp:
-                    for r in frontis.sort_values("id").itertuples(index=False):
-                        cp.write_row([_nulo(getattr(r, c)) for c in cols_f])
-            cuentas["frontis_confirmado"] = len(frontis)
+            for tabla, registros, columnas in (("historial", historial, COLUMNAS_HISTORIAL),
+                                               ("frontis_confirmado", frontis, COLUMNAS_FRONTIS)):
+                cols = [c for c in columnas if c != "id"]
+                if len(registros):
+                    with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(
+                            sql.Identifier(esquema, tabla),
+                            sql.SQL(", ").join(map(sql.Identifier, cols)))) as cp:
+                        for r in registros.sort_values("id")[cols].itertuples(index=False):
+                            cp.write_row([_nulo(v) for v in r])
+                cuentas[tabla] = len(registros)
         with conn.cursor() as cur:
             for nombre in capas:
                 cur.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(esquema, nombre)))

@@ -18,7 +18,6 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -238,7 +237,3 @@ td,th{{border:1px solid #999;padding:2px 6px;text-align:right}}td:nth-child(-n+3
 <tr><th>Saldo a pagar</th><th>{soles(e.saldo_cent)}</th></tr></table>
 </body></html>
 """
-
-
-def total_decimal(cent: int) -> Decimal:
-    return Decimal(cent) / 100

@@ -19,6 +19,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import shapely
 from matplotlib import patheffects
 from matplotlib.backends.backend_pdf import PdfPages
@@ -85,6 +86,13 @@ def _rutas(geoms: np.ndarray, cerrar: bool) -> list[MplPath]:
     return rutas
 
 
+def _rgba(colores, alfa: float | None = None) -> np.ndarray:
+    """RGBA (n × 4) de cada color, convirtiendo una sola vez cada color distinto (con un
+    millón de predios hay un millón de colores pero solo unas pocas clases)."""
+    cual, unicos = pd.factorize(np.asarray(colores, dtype=object))
+    return np.array([to_rgba(c, alfa) for c in unicos]).reshape(-1, 4)[cual]
+
+
 def _dibujar_capa(ax, capa: Capa, factor_grosor: float = 1.0) -> None:
     if len(capa.geometrias) == 0:
         return
@@ -94,15 +102,15 @@ def _dibujar_capa(ax, capa: Capa, factor_grosor: float = 1.0) -> None:
     if capa.tipo == "linea":
         ax.add_collection(PathCollection(
             _rutas(capa.geometrias, cerrar=False), facecolors="none",
-            edgecolors=list(colores), linewidths=max(grosor, 0.3), linestyles=s["guion"],
+            edgecolors=_rgba(colores), linewidths=max(grosor, 0.3), linestyles=s["guion"],
             zorder=3))
         return
     if s["relleno"]:
-        base = [s["relleno_fijo"]] * len(colores) if s["relleno_fijo"] else colores
-        caras = [to_rgba(c, s["opacidad"]) for c in base]
+        caras = (to_rgba(s["relleno_fijo"], s["opacidad"]) if s["relleno_fijo"]
+                 else _rgba(colores, s["opacidad"]))
     else:
         caras = "none"
-    bordes = s["borde"] or list(colores)
+    bordes = s["borde"] or _rgba(colores)
     ax.add_collection(PathCollection(
         _rutas(capa.geometrias, cerrar=True), facecolors=caras, edgecolors=bordes,
         linewidths=max(grosor, 0.05), linestyles=s["guion"], zorder=2))
@@ -149,7 +157,7 @@ def _leyenda(ax, tema: Tema) -> None:
         leyenda.get_texts()[i].set_fontweight("bold")
 
 
-def _escala_grafica(ax, ancho_m: float) -> None:
+def _escala_grafica(ax) -> None:
     """Barra de escala en la esquina inferior izquierda del mapa (datos en metros)."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
@@ -232,7 +240,7 @@ def lamina(tema: Tema, titulo_ordenanza: str, fecha: dt.date,
     ax.set_ylabel("Norte (m)", fontsize=7)
     ax.grid(True, color="#888888", linewidth=0.35, linestyle=(0, (4, 3)), zorder=1)
     ax.set_facecolor("#fbfbf8")
-    _escala_grafica(ax, rx)
+    _escala_grafica(ax)
     _norte(ax)
     # escala numérica si se imprime en A3 al 100 %
     ancho_mm = ax.get_position().width * A3_MM[0]

@@ -166,8 +166,8 @@ def html_mapa(tema: Tema, crs, titulo_ordenanza: str, fuente: str,
     geometrías.
     """
     base = next((c for c in tema.capas if c.id == "predios"), tema.capas[-1])
-    todas = np.concatenate([c.geometrias for c in tema.capas])
-    encuadre = encuadre_web(base.geometrias if len(base.geometrias) else todas, crs)
+    encuadre = encuadre_web(base.geometrias if len(base.geometrias)
+                            else np.concatenate([c.geometrias for c in tema.capas]), crs)
     centro = [(encuadre[0][0] + encuadre[1][0]) / 2, (encuadre[0][1] + encuadre[1][1]) / 2]
 
     figura = Figure(title=html.escape(f"{tema.titulo} · {titulo_ordenanza}"))

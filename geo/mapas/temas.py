@@ -89,9 +89,9 @@ class Capa:
 
     def color_de(self) -> np.ndarray:
         """Color (hex) de cada elemento dibujado."""
-        colores = np.array([c.color for c in self.clases] + [GRIS], dtype=object)
         if not self.clases:
             return np.full(len(self.geometrias), self.estilo.get("color", GRIS), dtype=object)
+        colores = np.array([c.color for c in self.clases] + [GRIS], dtype=object)
         return colores[np.where(self.clase < 0, len(self.clases), self.clase)]
 
 
@@ -154,8 +154,9 @@ def categorica(valores: pd.Series, colores: dict[str, str] | None = None,
                etiquetas: dict[str, str] | None = None) -> tuple[np.ndarray, list[Clase]]:
     """Clases de una columna categórica: índice por elemento (-1 si vacío) y leyenda."""
     v = texto(valores)
-    orden = _orden_natural(v) if colores is None else [k for k in colores if (v == k).any()]
-    orden += [x for x in _orden_natural(v) if x not in orden]
+    presentes = _orden_natural(v.unique())  # ordenar los valores distintos, no cada predio
+    orden = [k for k in (colores or {}) if k in presentes]
+    orden += [x for x in presentes if x not in orden]
     libres = iter(paleta(len(orden)))
     tonos = [(colores or {}).get(k) or next(libres) for k in orden]
     indice = {k: i for i, k in enumerate(orden)}
@@ -381,13 +382,13 @@ def _microrutas_con_geometria(microrutas, vias) -> gpd.GeoDataFrame | None:
 
 def tema_barrido(capas, h: Huellas, frentes, microrutas, personales: bool) -> Tema:
     p = h.predios
-    sectores = []
+    sectores = set(texto(p.get("sector_barrido", pd.Series(dtype=object))).unique())
     for fuente in (capas.get("sectores_barrido"), microrutas, frentes):
         if fuente is not None and len(fuente):
             col = "sector" if "sector" in fuente.columns else "sector_barrido"
-            sectores += texto(fuente[col]).tolist()
-    sectores += texto(p.get("sector_barrido", pd.Series(dtype=object))).tolist()
-    colores = dict(zip(_orden_natural(sectores), paleta(len(set(sectores)))))
+            sectores.update(texto(fuente[col]).unique())
+    orden = _orden_natural(sectores)
+    colores = dict(zip(orden, paleta(len(orden))))
     etiquetas = {k: f"Sector {k}" for k in colores}
     lista = _distrito(capas)
     if not _vacia(capas, "sectores_barrido"):

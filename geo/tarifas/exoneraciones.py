@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import numpy as np
 import pandas as pd
 
 from geo.ordenanza import Ordenanza
@@ -22,21 +21,21 @@ from geo.ordenanza import Ordenanza
 def no_afecto(ordenanza: Ordenanza, predios: pd.DataFrame, servicio: str) -> pd.Series:
     """True para los predios que una regla de ``[inafectaciones]`` saca del ámbito de ``servicio``."""
     res = pd.Series(False, index=predios.index)
+    reglas = [r for r in ordenanza.inafectaciones if servicio in r.servicios]
+    if not reglas:
+        return res
     area = pd.to_numeric(predios["area_construida_m2"], errors="coerce").fillna(0)
-    for regla in ordenanza.inafectaciones:
-        if servicio not in regla.servicios:
-            continue
-        res |= predios["uso"].astype(int).isin(regla.usos) & (
-            area <= float(regla.area_construida_max_m2))
+    uso = predios["uso"].astype(int)
+    for regla in reglas:
+        res |= uso.isin(regla.usos) & (area <= float(regla.area_construida_max_m2))
     return res
 
 
 def porcentaje_exonerado(ordenanza: Ordenanza, condiciones: pd.Series, servicio: str) -> pd.Series:
     """Porcentaje (0–100, Decimal) que no se cobra de ``servicio`` según la condición de cada predio."""
     tabla = {c: e.porcentaje.get(servicio, Decimal(0)) for c, e in ordenanza.exoneraciones.items()}
-    vals = [tabla.get(c, Decimal(0)) if isinstance(c, str) and c else Decimal(0)
-            for c in condiciones.to_numpy(dtype=object)]
-    return pd.Series(np.array(vals, dtype=object), index=condiciones.index, dtype=object)
+    # las claves son condiciones de geo/esquema.py (texto no vacío): None, NaN o "" no están
+    return condiciones.map(tabla).fillna(Decimal(0)).astype(object)
 
 
 def condiciones_desconocidas(ordenanza: Ordenanza, condiciones: pd.Series) -> list[str]:

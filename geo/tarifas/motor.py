@@ -36,7 +36,7 @@ from geo.tarifas import parques as m_parques
 from geo.tarifas import recoleccion as m_recoleccion
 from geo.tarifas import serenazgo as m_serenazgo
 from geo.tarifas.cuadro import Cuadro
-from geo.tarifas.dinero import CERO, con_contexto, dec, div, mul, redondear
+from geo.tarifas.dinero import CERO, con_contexto, dec, div, mul, num, redondear, soles
 from geo.tarifas.exoneraciones import (
     condiciones_desconocidas,
     no_afecto,
@@ -118,8 +118,11 @@ def _validar_entrada(predios: pd.DataFrame, frentes: pd.DataFrame) -> None:
         raise ErrorDatos("área construida vacía o negativa en los predios "
                          f"{', '.join(map(str, malos[:10]))}")
     lon = pd.to_numeric(frentes["longitud_m"], errors="coerce")
-    if (lon.isna() | (lon < 0)).any():
-        raise ErrorDatos("hay frentes con longitud_m vacía o negativa")
+    malos = frentes.loc[lon.isna() | (lon < 0), "codigo"]
+    if len(malos):
+        raise ErrorDatos("longitud_m vacía o negativa en los frentes de los predios "
+                         f"{', '.join(map(str, malos[:10]))}: corrija la longitud del tramo "
+                         "(metros de frontis, ≥ 0) en la capa de frentes")
 
 
 def _en_ambito(o: Ordenanza, servicio: str, P: pd.DataFrame) -> pd.Series:
@@ -237,12 +240,12 @@ def calcular_tarifas(predios: pd.DataFrame, frentes: pd.DataFrame, ordenanza: Or
     tasas["barrido"] = t_b
     F_b["tasa_anual_ml"] = [t_b[s][0] for s in F_b["sector_barrido"]]
     F_b["barrido_anual"] = [mul(lo, t) for lo, t in zip(F_b["longitud_dec"], F_b["tasa_anual_ml"])]
-    por_predio = F_b.groupby("codigo")["barrido_anual"].agg(lambda s: sum(s, CERO))
+    por_predio = F_b.groupby("codigo")["barrido_anual"].agg(lambda s: sum(s, CERO)).to_dict()
     bruto["barrido"] = pd.Series([por_predio.get(c, CERO) for c in P.index], index=P.index,
                                  dtype=object)
-    frontis_b = F_b.groupby("codigo")["longitud_dec"].agg(lambda s: sum(s, CERO))
+    frontis_b = F_b.groupby("codigo")["longitud_dec"].agg(lambda s: sum(s, CERO)).to_dict()
     sectores_b = F_b.groupby("codigo")["sector_barrido"].agg(
-        lambda s: ", ".join(sorted(set(s), key=lambda x: (len(x), x))))
+        lambda s: ", ".join(sorted(set(s), key=lambda x: (len(x), x)))).to_dict()
     if sin_sector.any():
         avisos.append(f"{int(sin_sector.sum())} frentes fuera de los sectores de barrido "
                       "(no pagan barrido)")
@@ -269,11 +272,11 @@ def calcular_tarifas(predios: pd.DataFrame, frentes: pd.DataFrame, ordenanza: Or
         z = fz["zona"]
         Pz = Pr[Pr["zona_recoleccion"] == z]
         kg = o.recoleccion.generacion_kg_predio_dia.get(z, {})
-        usos = sorted(set(Pz["uso"]))
-        entrada = [{"uso": u, "predios": int((Pz["uso"] == u).sum()),
-                    "kg_predio_dia": kg.get(u, CERO),
-                    "area_m2": sum((area[c] for c in Pz.index[Pz["uso"] == u]), CERO)}
-                   for u in usos]
+        entrada = []
+        for u in sorted(set(Pz["uso"])):
+            de_uso = Pz.index[Pz["uso"] == u]
+            entrada.append({"uso": u, "predios": len(de_uso), "kg_predio_dia": kg.get(u, CERO),
+                            "area_m2": sum(area[de_uso], CERO)})
         if not entrada or sum((mul(e["predios"], e["kg_predio_dia"]) for e in entrada), CERO) == 0:
             no_asignado_r += fz["costo_relativo"]
             if fz["costo_relativo"] > 0:
@@ -289,8 +292,9 @@ def calcular_tarifas(predios: pd.DataFrame, frentes: pd.DataFrame, ordenanza: Or
                 avisos.append(f"recolección, zona {z}, uso {f['uso']}: sin área construida; su "
                               f"costo ({redondear(f['costo_relativo'])}) queda sin distribuir")
     bruto["recoleccion"] = pd.Series(
-        [mul(area[c], t_r.get((P.at[c, "zona_recoleccion"], P.at[c, "uso"]), (CERO,))[0])
-         if amb_r[c] else CERO for c in P.index], index=P.index, dtype=object)
+        [mul(a, t_r.get((z, u), (CERO,))[0]) if en else CERO
+         for a, z, u, en in zip(area, P["zona_recoleccion"], P["uso"], amb_r)],
+        index=P.index, dtype=object)
     tasas["recoleccion"] = t_r
     log.info("recolección: %d predios afectos en %d zonas", int(amb_r.sum()), len(usos_zona))
 
@@ -314,8 +318,9 @@ def calcular_tarifas(predios: pd.DataFrame, frentes: pd.DataFrame, ordenanza: Or
     if c32:
         cuadros["32"] = c32
     no_asignado_p = CERO if c32 else o.parques.costo.total
-    bruto["parques"] = pd.Series([t_p[P.at[c, "categoria_parques"]][0] if amb_p[c] else CERO
-                                  for c in P.index], index=P.index, dtype=object)
+    bruto["parques"] = pd.Series([t_p[k][0] if en else CERO
+                                  for k, en in zip(P["categoria_parques"], amb_p)],
+                                 index=P.index, dtype=object)
     tasas["parques"] = t_p
 
     # ---------------- serenazgo: incidencias por uso (× índice de peligrosidad por zona)
@@ -341,8 +346,9 @@ def calcular_tarifas(predios: pd.DataFrame, frentes: pd.DataFrame, ordenanza: Or
         if f["predios"] == 0 and f["costo_relativo"] > 0:
             avisos.append(f"serenazgo, uso {f['uso']}: hay incidencias pero ningún predio; su costo "
                           f"({redondear(f['costo_relativo'])}) queda sin distribuir")
-    bruto["serenazgo"] = pd.Series([t_s.get((P.at[c, "uso"], zona_s[c]), CERO) if amb_s[c] else CERO
-                                    for c in P.index], index=P.index, dtype=object)
+    bruto["serenazgo"] = pd.Series([t_s.get((u, z), CERO) if en else CERO
+                                    for u, z, en in zip(P["uso"], zona_s, amb_s)],
+                                   index=P.index, dtype=object)
     tasas["serenazgo"] = t_s
 
     # ---------------- liquidación por predio: importe, exoneración y conciliación
@@ -421,8 +427,8 @@ def calcular_tarifas(predios: pd.DataFrame, frentes: pd.DataFrame, ordenanza: Or
 
 def _nota_cobro(c: dict, cuadro_exonerados: str) -> str:
     return (f"(e) es la suma de lo exonerado a cada predio (Cuadro {cuadro_exonerados}). Σ cuotas "
-            f"cobradas = {redondear(c['cobrado_anual']):,.2f}; la diferencia con (f) es el residuo "
-            f"de redondeo ({redondear(c['residuo_redondeo']):,.2f}).")
+            f"cobradas = {num(c['cobrado_anual'])}; la diferencia con (f) es el residuo "
+            f"de redondeo ({num(c['residuo_redondeo'])}).")
 
 
 def _cuadros_liquidacion(o: Ordenanza, R: pd.DataFrame, c10, t_b, usos_zona, t_r, c32, t_p,
@@ -511,9 +517,9 @@ def _cuadros_liquidacion(o: Ordenanza, R: pd.DataFrame, c10, t_b, usos_zona, t_r
                                   max(dm["serenazgo"], 4))
     cs = conciliacion["serenazgo"]
     c48.nota += (f" Ingreso anual proyectado = costo distribuido − exonerado = "
-                 f"{redondear(cs['costo_distribuido']):,.2f} − "
-                 f"{redondear(cs['exonerado_anual']):,.2f} = "
-                 f"{redondear(cs['costo_distribuido'] - cs['exonerado_anual']):,.2f}.")
+                 f"{num(cs['costo_distribuido'])} − "
+                 f"{num(cs['exonerado_anual'])} = "
+                 f"{num(cs['costo_distribuido'] - cs['exonerado_anual'])}.")
     cuadros["48"] = c48
     return cuadros
 
@@ -528,10 +534,6 @@ def _tasa_visible(partes: list[tuple[Decimal, Decimal]], objetivo: Decimal, mini
         if redondear(sum((mul(m, redondear(t, d)) for m, t in partes), CERO)) == objetivo:
             return d
     return 12
-
-
-def _soles(x) -> str:
-    return f"S/ {redondear(dec(x)):,.2f}"
 
 
 def _pct(x) -> str:
@@ -586,8 +588,8 @@ def liquidacion(codigo: str, resultado: ResultadoTarifas) -> str:
         d_a = _tasa_visible(partes, imp_a, max(minimo - 1, 2))
         if len(partes) == 1:
             (_, t), txt = partes[0], partes_txt[0]
-            return (f"{txt} × S/ {redondear(div(t, m), d_m):,.{d_m}f} {unidad} = {_soles(imp_m)}",
-                    f"{txt} × S/ {redondear(t, d_a):,.{d_a}f} {unidad} = {_soles(imp_a)}")
+            return (f"{txt} × S/ {redondear(div(t, m), d_m):,.{d_m}f} {unidad} = {soles(imp_m)}",
+                    f"{txt} × S/ {redondear(t, d_a):,.{d_a}f} {unidad} = {soles(imp_a)}")
         prods_m = [mul(med, redondear(div(t, m), d_m)) for med, t in partes]
         prods_a = [mul(med, redondear(t, d_a)) for med, t in partes]
         txt_m = " + ".join(f"{x} × S/ {redondear(div(t, m), d_m):,.{d_m}f}"
@@ -596,8 +598,8 @@ def liquidacion(codigo: str, resultado: ResultadoTarifas) -> str:
                            for x, (_, t) in zip(partes_txt, partes))
         suma_m = " + ".join(f"{x.normalize():f}" for x in prods_m)
         suma_a = " + ".join(f"{x.normalize():f}" for x in prods_a)
-        return (f"{txt_m} {unidad} = {suma_m} = {_soles(imp_m)}",
-                f"{txt_a} {unidad} = {suma_a} = {_soles(imp_a)}")
+        return (f"{txt_m} {unidad} = {suma_m} = {soles(imp_m)}",
+                f"{txt_a} {unidad} = {suma_a} = {soles(imp_a)}")
 
     def descuento(servicio: str, periodo: str) -> str:
         pct = dec(p[f"{servicio}_porcentaje_exonerado"])
@@ -605,8 +607,8 @@ def liquidacion(codigo: str, resultado: ResultadoTarifas) -> str:
         if pct == 0 or imp == 0:
             return ""
         ex, neto = p[f"{servicio}_exonerado_{periodo}"], p[f"{servicio}_{periodo}"]
-        return (f"{_pct(pct)} de {_soles(imp)} = {_soles(ex)} → a pagar {_soles(imp)} − "
-                f"{_soles(ex)} = {_soles(neto)}")
+        return (f"{_pct(pct)} de {soles(imp)} = {soles(ex)} → a pagar {soles(imp)} − "
+                f"{soles(ex)} = {soles(neto)}")
 
     mensual, anual = [], []
 
@@ -677,12 +679,12 @@ def liquidacion(codigo: str, resultado: ResultadoTarifas) -> str:
         agregar("serenazgo", "fuera del ámbito del servicio = S/ 0.00",
                 "fuera del ámbito del servicio = S/ 0.00")
 
-    suma_m = " + ".join(_soles(p[f"{s}_mensual"]) for s in SERVICIOS)
-    suma_a = " + ".join(_soles(p[f"{s}_anual"]) for s in SERVICIOS)
+    suma_m = " + ".join(soles(p[f"{s}_mensual"]) for s in SERVICIOS)
+    suma_a = " + ".join(soles(p[f"{s}_anual"]) for s in SERVICIOS)
     lin += ["CUOTA MENSUAL", *mensual, "",
-            f"TOTAL A PAGAR POR MES: {suma_m} = {_soles(p['total_mensual'])}", "",
+            f"TOTAL A PAGAR POR MES: {suma_m} = {soles(p['total_mensual'])}", "",
             "CUOTA ANUAL (importe anual = medida × tasa anual)", *anual, "",
-            f"TOTAL A PAGAR EN EL AÑO: {suma_a} = {_soles(p['total_anual'])}", "",
+            f"TOTAL A PAGAR EN EL AÑO: {suma_a} = {soles(p['total_anual'])}", "",
             ("Cada importe se redondea al céntimo (mitad hacia arriba). El importe anual se "
              "calcula con la tasa anual y no como 12 × la cuota mensual, por eso pueden diferir "
              "en algunos céntimos.")]

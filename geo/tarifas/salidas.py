@@ -17,7 +17,7 @@ from geo.capas import archivo_atomico
 from geo.esquema import COLUMNAS_PERSONALES, USOS
 from geo.ordenanza import NOMBRES_SERVICIO, SERVICIOS
 from geo.tarifas.cuadro import Cuadro
-from geo.tarifas.dinero import redondear
+from geo.tarifas.dinero import num, redondear
 from geo.tarifas.motor import ResultadoTarifas
 
 COLUMNAS_CSV = ["codigo", "uso", "zona_recoleccion", "sector_barrido", "categoria_parques",
@@ -108,12 +108,12 @@ def formatear_conciliacion(resultado: ResultadoTarifas) -> str:
                                    "residuo_redondeo", "costo_sin_distribuir")}
     for s in SERVICIOS:
         c = resultado.conciliacion[s]
-        filas.append([c["servicio"], *(f"{redondear(c[k], 2):,.2f}" for k in tot),
+        filas.append([c["servicio"], *(num(c[k]) for k in tot),
                       "✓" if c["cuadra"] else "✗"])
         for k in tot:
             tot[k] += c[k]
     todo = all(c["cuadra"] for c in resultado.conciliacion.values())
-    filas.append(["Total", *(f"{redondear(v, 2):,.2f}" for v in tot.values()),
+    filas.append(["Total", *(num(v) for v in tot.values()),
                   "✓" if todo else "✗"])
     anchos = [max(len(f[i]) for f in filas) for i in range(len(cab))]
     lineas = [("Conciliación por servicio (S/ anuales): cobrado + exonerado + residuo = costo "
@@ -251,7 +251,7 @@ def informe_html(resultado: ResultadoTarifas) -> str:
         c = resultado.conciliacion[s]
         partes.append(
             f"<tr><td>{NOMBRES_SERVICIO[s]}</td>"
-            + "".join(f"<td class='n'>{redondear(c[k], 2):,.2f}</td>"
+            + "".join(f"<td class='n'>{num(c[k])}</td>"
                       for k in ("costo", "costo_sin_distribuir", "costo_distribuido",
                                 "cobrado_anual", "exonerado_anual", "residuo_redondeo"))
             + f"<td>{'✓' if c['cuadra'] else '✗'}</td></tr>")
@@ -271,9 +271,9 @@ def informe_html(resultado: ResultadoTarifas) -> str:
                       f"<p>Criterio: {html.escape(serv.criterio)}. Costo anual del servicio: "
                       f"S/ {serv.costo.total:,.2f} (directos {serv.costo.directos:,.2f}, "
                       f"indirectos {serv.costo.indirectos:,.2f}, fijos {serv.costo.fijos:,.2f}).</p>")
-        for num in por_servicio[s]:
-            if num in resultado.cuadros:
-                partes.append(_tabla_cuadro(resultado.cuadros[num]))
+        for n in por_servicio[s]:
+            if n in resultado.cuadros:
+                partes.append(_tabla_cuadro(resultado.cuadros[n]))
         partes.append("</section>")
     if resultado.avisos:
         partes.append("<h2>Avisos</h2><ul>" + "".join(f"<li>{html.escape(a)}</li>"

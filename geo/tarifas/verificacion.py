@@ -28,13 +28,24 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
+from geo.errores import ErrorOrdenanza
 from geo.ordenanza import NOMBRES_SERVICIO, SERVICIOS, Ordenanza
 from geo.tarifas import barrido as m_barrido
 from geo.tarifas import parques as m_parques
 from geo.tarifas import recoleccion as m_recoleccion
 from geo.tarifas import serenazgo as m_serenazgo
 from geo.tarifas.cuadro import Cuadro
-from geo.tarifas.dinero import CERO, con_contexto, dec, decimales_de, div, mul, redondear, truncar
+from geo.tarifas.dinero import (
+    CERO,
+    con_contexto,
+    dec,
+    decimales_de,
+    div,
+    mul,
+    num,
+    redondear,
+    truncar,
+)
 
 # ---------------------------------------------------------------------------------------------
 # resultado
@@ -148,10 +159,6 @@ class _Registro:
         self.v.inconsistencias.append(Inconsistencia(servicio, cuadro, tipo, mensaje))
 
 
-def _n(x, d=2) -> str:
-    return f"{redondear(dec(x), d):,.{d}f}"
-
-
 def _media_unidad(x) -> Decimal:
     return Decimal(5).scaleb(-decimales_de(x) - 1) if isinstance(x, Decimal) else Decimal(0)
 
@@ -189,13 +196,13 @@ def _revisar_sumas(reg: _Registro, servicio: str, clave: str, c: Mapping) -> Non
         if k == "porcentaje" and abs(dec(total) - 100) > _media_unidad(total) + tol:
             reg.problema(servicio, nombre, "porcentaje",
                          f"el total de la columna de porcentajes es {total} % y no 100 % "
-                         f"(sus filas suman {_n(suma, decimales_de(total))} %)")
+                         f"(sus filas suman {num(suma, decimales_de(total))} %)")
             continue
         if abs(suma - dec(total)) > tol:
             d = max([decimales_de(x) for x in valores] + [decimales_de(total)])
             reg.problema(servicio, nombre, "suma",
-                         f"el total publicado de «{k}» es {_n(total, d)} pero sus filas suman "
-                         f"{_n(suma, d)} (diferencia {_n(dec(total) - suma, d)})")
+                         f"el total publicado de «{k}» es {num(total, d)} pero sus filas suman "
+                         f"{num(suma, d)} (diferencia {num(dec(total) - suma, d)})")
 
 
 class _Evaluador:
@@ -237,7 +244,7 @@ class _Evaluador:
             return valores[n.id]
         if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "suma":
             return sumas[n.args[0].id]
-        raise ValueError(f"expresión no soportada: {ast.dump(n)}")
+        raise ValueError(f"no se admite «{ast.unparse(n)}»")
 
     def intervalo(self, valores: Mapping[str, Decimal], sumas: Mapping[str, Decimal]):
         nombres = [v for v in self.variables if v in valores]
@@ -248,6 +255,14 @@ class _Evaluador:
                 vals[nombre] = dec(valores[nombre]) + s * _media_unidad(valores[nombre])
             resultados.append(self._eval(self.arbol, vals, sumas))
         return min(resultados), max(resultados), self._eval(self.arbol, valores, sumas)
+
+
+def _formula_invalida(servicio: str, clave: str, col: str, expr: str, motivo: str
+                      ) -> ErrorOrdenanza:
+    return ErrorOrdenanza(
+        f"[publicado.{servicio}.{clave}].formulas: la expresión «{expr}» de la columna ({col}) no "
+        f"se puede evaluar ({motivo}); corríjala usando solo letras de [columnas], números, "
+        "+, -, *, / y suma(letra)")
 
 
 def _revisar_formulas(reg: _Registro, servicio: str, clave: str, c: Mapping) -> None:
@@ -264,7 +279,10 @@ def _revisar_formulas(reg: _Registro, servicio: str, clave: str, c: Mapping) -> 
                          f"la fórmula publicada «{texto}» de la columna ({col}) no es evaluable "
                          "(no dice cómo se obtienen sus cifras)")
             continue
-        ev = _Evaluador(expr)
+        try:
+            ev = _Evaluador(expr)
+        except SyntaxError:
+            raise _formula_invalida(servicio, clave, col, expr, "no es una expresión válida") from None
         sobre = [c.get("totales", {})] if fo.get("aplicar_a") == "totales" else filas
         sumas = {}
         for letra, k in columnas.items():
@@ -286,6 +304,11 @@ def _revisar_formulas(reg: _Registro, servicio: str, clave: str, c: Mapping) -> 
                 lo, hi, centro = ev.intervalo(valores, sumas)
             except ZeroDivisionError:
                 continue
+            except ValueError as e:
+                raise _formula_invalida(servicio, clave, col, expr, str(e)) from None
+            except KeyError as e:
+                raise _formula_invalida(servicio, clave, col, expr,
+                                        f"la columna ({e.args[0]}) no está en [columnas]") from None
             h = _media_unidad(objetivo)
             if not isinstance(objetivo, Decimal) and "porcentaje" in columnas[col]:
                 h = Decimal("0.5")  # porcentaje publicado sin decimales ("11%")
@@ -297,7 +320,7 @@ def _revisar_formulas(reg: _Registro, servicio: str, clave: str, c: Mapping) -> 
             reg.problema(servicio, nombre, "formula",
                          f"la fórmula publicada «{texto}» no corresponde a sus cifras en "
                          f"{len(fallos)} de {len(sobre)} filas; p. ej. en {_etiqueta_fila(f)}: "
-                         f"{expr} = {_n(centro, d)} y el cuadro publica {obj}")
+                         f"{expr} = {num(centro, d)} y el cuadro publica {obj}")
 
 
 def _resolver(publicado: Mapping, ruta: str):
@@ -326,8 +349,9 @@ def _revisar_cruces(reg: _Registro, o: Ordenanza) -> None:
     for cr in o.publicado.get("cruces", []):
         (a, ta), (b, tb) = _resolver(o.publicado, cr["a"]), _resolver(o.publicado, cr["b"])
         if a is None or b is None:
-            reg.problema("", "cruce", "cruce", f"no se encontró la cifra {cr['a'] if a is None else cr['b']} "
-                         f"({cr['descripcion']})")
+            reg.problema("", "cruce", "cruce",
+                         f"no se encontró la cifra {cr['a'] if a is None else cr['b']} "
+                         f"({cr['descripcion']}); revise esa ruta en [[publicado.cruces]]")
             continue
         tol = ta + tb
         iguales = abs(dec(a) - dec(b)) <= tol
@@ -354,8 +378,8 @@ def _revisar_costos(reg: _Registro, o: Ordenanza, servicio: str) -> None:
         reg.cifra(servicio, d["fuente"], f"Costo {d['concepto']}", oficial, declarado)
         if declarado != oficial:
             reg.problema(servicio, d["fuente"], "costo",
-                         f"el costo {d['concepto']} se declara {_n(declarado)} en {d['fuente']} y "
-                         f"{_n(oficial)} en {fuente}")
+                         f"el costo {d['concepto']} se declara {num(declarado)} en {d['fuente']} y "
+                         f"{num(oficial)} en {fuente}")
     if costo.partidas:
         por_tipo: dict[str, Decimal] = {}
         por_grupo: dict[tuple[str, str], Decimal] = {}
@@ -365,14 +389,14 @@ def _revisar_costos(reg: _Registro, o: Ordenanza, servicio: str) -> None:
         for tipo, s in por_tipo.items():
             if s != getattr(costo, tipo):
                 reg.problema(servicio, "estructura de costos", "suma",
-                             f"las partidas de costos {tipo} suman {_n(s)} y el resumen dice "
-                             f"{_n(getattr(costo, tipo))} (diferencia {_n(getattr(costo, tipo) - s)})")
+                             f"las partidas de costos {tipo} suman {num(s)} y el resumen dice "
+                             f"{num(getattr(costo, tipo))} (diferencia {num(getattr(costo, tipo) - s)})")
         for st in pub.get("subtotales_cuadro_07", []) if servicio == "barrido" else []:
             s = por_grupo.get((st["tipo"], st["grupo"]))
             if s is not None and s != dec(st["anual"]):
                 reg.problema(servicio, "Cuadro 07", "suma",
-                             f"el subtotal anual «{st['grupo']}» es {_n(st['anual'])} pero sus "
-                             f"partidas suman {_n(s)}")
+                             f"el subtotal anual «{st['grupo']}» es {num(st['anual'])} pero sus "
+                             f"partidas suman {num(s)}")
 
 
 def _revisar_comparativo(reg: _Registro, servicio: str, clave: str, c: Mapping) -> None:
@@ -382,8 +406,8 @@ def _revisar_comparativo(reg: _Registro, servicio: str, clave: str, c: Mapping) 
     reg.cifra(servicio, nombre, "Incremento %", div(inc, c["costo_base"]) * 100, c["porcentaje"])
     if abs(inc - dec(c["incremento"])) > Decimal("0.01"):
         reg.problema(servicio, nombre, "suma",
-                     f"el incremento publicado {_n(c['incremento'])} no es {_n(c['costo'])} − "
-                     f"{_n(c['costo_base'])} = {_n(inc)}")
+                     f"el incremento publicado {num(c['incremento'])} no es {num(c['costo'])} − "
+                     f"{num(c['costo_base'])} = {num(inc)}")
 
 
 def _revisar_exoneraciones(reg: _Registro, o: Ordenanza, servicio: str, clave: str,
@@ -449,9 +473,9 @@ def _revisar_exoneraciones(reg: _Registro, o: Ordenanza, servicio: str, clave: s
                                  f"{col} %» pero equivale al {pct} % del monto anual")
                 if abs(dec(v) - esperado) > Decimal("0.015") + _media_unidad(v):
                     reg.problema(servicio, nombre, "exoneracion",
-                                 f"{et}: la columna «Descuento del {col} %» dice {_n(v)}; el "
-                                 f"{pct} % del monto anual ({_n(f.get('monto_anual', ma))}) es "
-                                 f"{_n(esperado)}")
+                                 f"{et}: la columna «Descuento del {col} %» dice {num(v)}; el "
+                                 f"{pct} % del monto anual ({num(f.get('monto_anual', ma))}) es "
+                                 f"{num(esperado)}")
         # artículos 7–8
         for cond in f.get("condiciones", []) if int(f.get("predios", 1)) > 0 else []:
             art = o.porcentaje_exonerado(cond, servicio)
@@ -468,8 +492,8 @@ def _revisar_exoneraciones(reg: _Registro, o: Ordenanza, servicio: str, clave: s
             rm, ra = div(emp, mmp) * 100, div(eap, map_) * 100
             if abs(rm - ra) > 2:
                 reg.problema(servicio, nombre, "exoneracion",
-                             f"{et}: el monto mensual a exonerar ({emp}) es el {_n(rm, 0)} % del "
-                             f"monto mensual, pero el anual ({eap}) es el {_n(ra, 0)} % del anual")
+                             f"{et}: el monto mensual a exonerar ({emp}) es el {num(rm, 0)} % del "
+                             f"monto mensual, pero el anual ({eap}) es el {num(ra, 0)} % del anual")
     for col in encabezados:
         usados = {dec(f["porcentaje_aplicado"]) for f in c["filas"]}
         if col not in usados:
@@ -495,28 +519,28 @@ def _total_exonerado(reg: _Registro, servicio: str, nombre: str, tot: Mapping, f
     if redondear(tot["exonerar_anual"], dp) == pub:
         reg.cifra(servicio, nombre, "Total exonerar anual", tot["exonerar_anual"], pub,
                   calculo=f"Σ filas (monto anual × % aplicado), sin redondear = "
-                          f"{_n(tot['exonerar_anual'], 4)}")
+                          f"{num(tot['exonerar_anual'], 4)}")
         return
     if tot["sustituidas"] and not tot["impresas"] and redondear(tot["como_calculado"], dp) == pub:
-        cuales = "; ".join(f"{et}: {_n(x, dp)} es su monto {q}" for et, q, x, _ in tot["sustituidas"])
+        cuales = "; ".join(f"{et}: {num(x, dp)} es su monto {q}" for et, q, x, _ in tot["sustituidas"])
         reg.cifra(servicio, nombre, "Total exonerar anual (como lo sumó la ordenanza)",
                   tot["como_calculado"], pub,
                   calculo=f"Σ de las cifras de la columna tal como se calcularon, sin redondear "
-                          f"= {_n(tot['como_calculado'], 4)} ({cuales})")
+                          f"= {num(tot['como_calculado'], 4)} ({cuales})")
         for et, q, x, ea in tot["sustituidas"]:
             reg.problema(servicio, nombre, "suma",
-                         f"el total «monto anual a exonerar» {_n(pub, dp)} suma, en la fila {et}, "
-                         f"{_n(x, dp)} —su monto {q}— en lugar de su monto anual a exonerar "
-                         f"({_n(ea, dp)}); con los montos anuales el total es "
-                         f"{_n(tot['exonerar_anual'], dp)}")
+                         f"el total «monto anual a exonerar» {num(pub, dp)} suma, en la fila {et}, "
+                         f"{num(x, dp)} —su monto {q}— en lugar de su monto anual a exonerar "
+                         f"({num(ea, dp)}); con los montos anuales el total es "
+                         f"{num(tot['exonerar_anual'], dp)}")
         return
     reg.cifra(servicio, nombre, "Total exonerar anual (suma de las filas publicadas)", impresas, pub,
-              calculo=f"Σ de la columna publicada = {_n(impresas, dp)}; con la fórmula del motor "
-                      f"(predios × tasa × 12 × % aplicado) = {_n(tot['exonerar_anual'], dp)}")
+              calculo=f"Σ de la columna publicada = {num(impresas, dp)}; con la fórmula del motor "
+                      f"(predios × tasa × 12 × % aplicado) = {num(tot['exonerar_anual'], dp)}")
     if impresas != pub:
         reg.problema(servicio, nombre, "suma",
-                     f"el total «monto anual a exonerar» {_n(pub, dp)} no es la suma de sus filas "
-                     f"({_n(impresas, dp)}) ni sale de los insumos publicados: la diferencia cabe "
+                     f"el total «monto anual a exonerar» {num(pub, dp)} no es la suma de sus filas "
+                     f"({num(impresas, dp)}) ni sale de los insumos publicados: la diferencia cabe "
                      f"en el redondeo de las filas, pero sus montos sin redondear no se publican "
                      f"(ninguna fila se reproduce con las tasas que imprime)")
 
@@ -540,32 +564,32 @@ def _proyectado(reg: _Registro, servicio: str, nombre: str, d: Decimal, e_calc: 
     filas_f = [dec(x) for x in filas_f or [] if x is not None]
     cuentas = [
         ("(d) − (e) sin redondear", d - e_calc,
-         f"{_n(d, 4)} − {_n(e_calc, 4)}"),
-        ("(d) − (e) con las cifras publicadas", d_pub - e_pub, f"{_n(d_pub, dp)} − {_n(e_pub, dp)}"),
+         f"{num(d, 4)} − {num(e_calc, 4)}"),
+        ("(d) − (e) con las cifras publicadas", d_pub - e_pub, f"{num(d_pub, dp)} − {num(e_pub, dp)}"),
     ]
     if filas_f:
         cuentas.append(("suma de la columna (f) publicada", sum(filas_f, CERO),
-                        " + ".join(_n(x, dp) for x in filas_f)))
+                        " + ".join(num(x, dp) for x in filas_f)))
     cuentas.append(("(d) − (e) con (e) sin redondear truncado al céntimo",
-                    d - truncar(e_calc, dp), (f"{_n(d, dp)} − trunc({_n(e_calc, 4)}) = "
-                                              f"{_n(d, dp)} − {_n(truncar(e_calc, dp), dp)}")))
+                    d - truncar(e_calc, dp), (f"{num(d, dp)} − trunc({num(e_calc, 4)}) = "
+                                              f"{num(d, dp)} − {num(truncar(e_calc, dp), dp)}")))
     aciertos = [c for c in cuentas if redondear(c[1], dp) == f_pub]
     formula_ok = redondear(d_pub - e_pub, dp) == f_pub
     if aciertos:
         nombre_c, valor, texto = aciertos[0]
         otras = [c[0] for c in aciertos[1:]]
         reg.cifra(servicio, nombre, concepto, valor, f_pub,
-                  calculo=f"{nombre_c}: {texto} = {_n(valor, dp)}"
+                  calculo=f"{nombre_c}: {texto} = {num(valor, dp)}"
                           + (f" (también: {'; '.join(otras)})" if otras else ""))
     else:
         reg.cifra(servicio, nombre, concepto, d - e_calc, f_pub,
-                  calculo=f"(d) − (e) = {_n(d, 4)} − {_n(e_calc, 4)}")
+                  calculo=f"(d) − (e) = {num(d, 4)} − {num(e_calc, 4)}")
     if not formula_ok:
-        extra = (f"; {_n(f_pub, dp)} sale de {aciertos[0][0]}" if aciertos else "")
+        extra = (f"; {num(f_pub, dp)} sale de {aciertos[0][0]}" if aciertos else "")
         reg.problema(servicio, nombre, "formula",
-                     f"(f) = (d) − (e) con las cifras publicadas da {_n(d_pub, dp)} − "
-                     f"{_n(e_pub, dp)} = {_n(d_pub - e_pub, dp)} y el cuadro publica "
-                     f"{_n(f_pub, dp)}{extra}")
+                     f"(f) = (d) − (e) con las cifras publicadas da {num(d_pub, dp)} − "
+                     f"{num(e_pub, dp)} = {num(d_pub - e_pub, dp)} y el cuadro publica "
+                     f"{num(f_pub, dp)}{extra}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -588,6 +612,16 @@ def _comparar_totales(reg, servicio, nombre, cuadro: Cuadro, totales_pub, campos
     for k in campos:
         if k in totales_pub and k in cuadro.totales:
             reg.cifra(servicio, nombre, f"Total {k}", cuadro.totales[k], totales_pub[k])
+
+
+def _totales_ingresos(reg: _Registro, servicio: str, nombre: str, tot: Mapping, c: Mapping) -> None:
+    """Totales de un cuadro de ingresos (25, 26, 34) y su ingreso proyectado (f) = (d) − (e)."""
+    t = c["totales"]
+    for k in ("ingreso_mensual", "ingreso_anual", "exonerado"):
+        reg.cifra(servicio, nombre, f"Total {k.replace('_', ' ')}", tot[k], t.get(k))
+    _proyectado(reg, servicio, nombre, tot["ingreso_anual"], tot["exonerado"],
+                t.get("exonerado"), t.get("proyectado"), t.get("ingreso_anual"),
+                [f.get("proyectado") for f in c["filas"]])
 
 
 def _verificar_barrido(reg: _Registro, o: Ordenanza) -> None:
@@ -726,12 +760,7 @@ def _verificar_recoleccion(reg: _Registro, o: Ordenanza) -> None:
             tot["ingreso_mensual"] += im
             tot["ingreso_anual"] += ia
             tot["exonerado"] += ex
-        t = c["totales"]
-        for k in ("ingreso_mensual", "ingreso_anual", "exonerado"):
-            reg.cifra(s, f"Cuadro {numero}", f"Total {k.replace('_', ' ')}", tot[k], t.get(k))
-        _proyectado(reg, s, f"Cuadro {numero}", tot["ingreso_anual"], tot["exonerado"],
-                    t.get("exonerado"), t.get("proyectado"), t.get("ingreso_anual"),
-                    [f.get("proyectado") for f in c["filas"]])
+        _totales_ingresos(reg, s, f"Cuadro {numero}", tot, c)
 
 
 def _verificar_parques(reg: _Registro, o: Ordenanza) -> None:
@@ -745,37 +774,34 @@ def _verificar_parques(reg: _Registro, o: Ordenanza) -> None:
                      f"({', '.join(en_texto)}) y los cuadros distribuyen el costo en "
                      f"{len(o.parques.categorias)} "
                      f"({', '.join(c.nombre.lower() for c in o.parques.categorias)})")
+    idx = {c.categoria: c.indice_disfrute for c in o.parques.categorias}
     if "cuadro_31" in pub:
         filas = pub["cuadro_31"]["filas"]
-        for f in filas:
-            prom = (dec(f["pregunta_1"]) + dec(f["pregunta_2"]) + dec(f["pregunta_3"])) / 3
-            reg.cifra(s, "Cuadro 31", f"categoría {f['categoria']}: promedio", prom, f["promedio"])
         # la base del índice: (g) = (f) / base → base ∈ [f/(g+h), f/(g−h)] para cada fila
         lo, hi = Decimal("-Infinity"), Decimal("Infinity")
         for f in filas:
             prom = (dec(f["pregunta_1"]) + dec(f["pregunta_2"]) + dec(f["pregunta_3"])) / 3
+            reg.cifra(s, "Cuadro 31", f"categoría {f['categoria']}: promedio", prom, f["promedio"])
             g, h = dec(f["indice_disfrute"]), _media_unidad(f["indice_disfrute"])
             lo, hi = max(lo, div(prom, g + h)), min(hi, div(prom, g - h))
         promedios = [dec(f["promedio"]) for f in filas]
         if lo <= hi and not any(lo <= p <= hi for p in promedios):
             reg.problema(s, "Cuadro 31", "formula",
                          f"la fórmula «{pub['cuadro_31'].get('formula_indice', '')}» no dice qué es "
-                         f"la base: los índices publicados implican una base entre {_n(lo, 4)} y "
-                         f"{_n(hi, 4)}, que no es el promedio de ninguna fila "
+                         f"la base: los índices publicados implican una base entre {num(lo, 4)} y "
+                         f"{num(hi, 4)}, que no es el promedio de ninguna fila "
                          f"({', '.join(str(p) for p in promedios)})")
         elif lo > hi:
             reg.problema(s, "Cuadro 31", "formula",
                          "los índices de disfrute publicados no son proporcionales a los "
                          "promedios: no hay una base común que los reproduzca")
         # los índices del archivo deben ser los publicados
-        idx = {c.categoria: c.indice_disfrute for c in o.parques.categorias}
         for f in filas:
             if f["categoria"] in idx:
                 reg.cifra(s, "Cuadro 31", f"categoría {f['categoria']}: índice de disfrute",
                           idx[f["categoria"]], f["indice_disfrute"])
     if "cuadro_32" not in pub:
         return
-    idx = {c.categoria: c.indice_disfrute for c in o.parques.categorias}
     c32p = pub["cuadro_32"]
     c32 = m_parques.distribuir(o.parques.costo.total,
                                [{"categoria": f["categoria"], "predios": f["predios"],
@@ -812,8 +838,8 @@ def _verificar_parques(reg: _Registro, o: Ordenanza) -> None:
                 reg.problema(s, "Cuadro 34", "exoneracion",
                              f"categoría {k}: el monto exonerado {f['exonerado']} arrastra la cifra "
                              f"del Cuadro 33 que no es un monto anual; con los montos anuales "
-                             f"sería {_n(ex_motor)} y el ingreso proyectado "
-                             f"{_n(ia - ex_motor)}")
+                             f"sería {num(ex_motor)} y el ingreso proyectado "
+                             f"{num(ia - ex_motor)}")
             reg.cifra(s, "Cuadro 34", f"categoría {k}: tasa mensual", tm, f["tasa_mensual"], True)
             reg.cifra(s, "Cuadro 34", f"categoría {k}: ingreso mensual", im, f["ingreso_mensual"])
             reg.cifra(s, "Cuadro 34", f"categoría {k}: ingreso anual", ia, f["ingreso_anual"])
@@ -822,12 +848,7 @@ def _verificar_parques(reg: _Registro, o: Ordenanza) -> None:
             tot["ingreso_mensual"] += im
             tot["ingreso_anual"] += ia
             tot["exonerado"] += ex
-        t = c["totales"]
-        for k in ("ingreso_mensual", "ingreso_anual", "exonerado"):
-            reg.cifra(s, "Cuadro 34", f"Total {k.replace('_', ' ')}", tot[k], t.get(k))
-        _proyectado(reg, s, "Cuadro 34", tot["ingreso_anual"], tot["exonerado"],
-                    t.get("exonerado"), t.get("proyectado"), t.get("ingreso_anual"),
-                    [f.get("proyectado") for f in c["filas"]])
+        _totales_ingresos(reg, s, "Cuadro 34", tot, c)
 
 
 def _verificar_serenazgo(reg: _Registro, o: Ordenanza) -> None:
