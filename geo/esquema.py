@@ -169,3 +169,12 @@ CAPAS: dict[str, Capa] = {
 COLUMNAS_PERSONALES: frozenset[str] = frozenset(
     c.nombre for capa in CAPAS.values() for c in capa.columnas if c.personal
 )
+
+
+def exigir_sin_personales(columnas, donde: str) -> None:
+    """Antes de publicar (mapas, tablas): ninguna columna personal. Si aparece una, es un
+    defecto del programa y se detiene (no un ``assert``, que ``python -O`` quitaría)."""
+    personales = sorted(set(columnas) & COLUMNAS_PERSONALES)
+    if personales:
+        raise RuntimeError(f"{donde} iba a publicar datos personales ({', '.join(personales)}); "
+                           "se detuvo sin escribir nada.")

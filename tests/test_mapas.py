@@ -501,3 +501,12 @@ def test_orden_mapas_agrega_la_mora_si_hay_cobranza(tmp_path, correr):
     assert [f[:2] for f in b["filas"]] == [["Centro", 100.0]]
     assert ["Mora ene. 2020", "pct"] in b["campos"]
     assert MORA in (tmp_path / "con" / "index.html").read_text(encoding="utf-8")
+
+
+def test_nunca_publica_columnas_personales_sin_pedirlo():
+    """La guarda es una comprobación real (no un assert que python -O quitaría)."""
+    from geo.esquema import exigir_sin_personales
+
+    exigir_sin_personales(["codigo", "uso"], "El mapa")  # sin personales: pasa
+    with pytest.raises(RuntimeError, match="contribuyente, documento"):
+        exigir_sin_personales(["codigo", "documento", "contribuyente"], "El mapa")

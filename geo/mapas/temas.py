@@ -26,7 +26,7 @@ from matplotlib.colors import to_hex
 
 from geo.capas import exigir_metrico
 from geo.errores import ErrorCRS, ErrorDatos
-from geo.esquema import COLUMNAS_PERSONALES, USOS
+from geo.esquema import COLUMNAS_PERSONALES, USOS, exigir_sin_personales
 from geo.proximidad import CATEGORIAS
 
 log = logging.getLogger(__name__)
@@ -276,7 +276,7 @@ def _campos_predio(extra: list[tuple[str, str, str]], personales: bool,
     campos = _CAMPOS_PREDIO + (_CAMPOS_PERSONALES if personales else []) + extra
     campos = [c for c in campos if c[0] in disponibles]
     if not personales:
-        assert not {c[0] for c in campos} & COLUMNAS_PERSONALES
+        exigir_sin_personales((c[0] for c in campos), "El mapa")
     return campos
 
 

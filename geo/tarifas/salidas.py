@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo.capas import archivo_atomico
-from geo.esquema import COLUMNAS_PERSONALES, USOS
+from geo.esquema import USOS, exigir_sin_personales
 from geo.ordenanza import NOMBRES_SERVICIO, SERVICIOS
 from geo.tarifas.cuadro import Cuadro
 from geo.tarifas.dinero import num, redondear
@@ -29,7 +29,7 @@ COLUMNAS_CSV = ["codigo", "uso", "zona_recoleccion", "sector_barrido", "categori
 def tabla_predios(resultado: ResultadoTarifas) -> pd.DataFrame:
     """La tabla publicable por predio (montos en S/, redondeados a céntimos)."""
     t = resultado.predios[COLUMNAS_CSV].copy()
-    assert not set(t.columns) & COLUMNAS_PERSONALES
+    exigir_sin_personales(t.columns, "La tabla de arbitrios por predio")
     return t
 
 
