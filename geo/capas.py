@@ -217,6 +217,11 @@ def _tabla_arrow(gdf: gpd.GeoDataFrame):
     return tabla, destino, crs
 
 
+class SinArrow(ValueError):
+    """Una capa que no se puede pasar por Arrow (sin pyarrow, tipos mezclados, 3D): quien la
+    quería escribir aparte la escribe por el camino normal."""
+
+
 class EscrituraAparte:
     """Escribe una capa en un GeoPackage desde otro proceso, mientras este sigue trabajando.
 
@@ -241,7 +246,7 @@ class EscrituraAparte:
 
         preparada = _tabla_arrow(gdf)
         if preparada is None:
-            raise ValueError(f"la capa '{capa}' no se puede escribir por Arrow")
+            raise SinArrow(f"la capa '{capa}' no se puede escribir por Arrow")
         tabla, tipo, crs = preparada
         self.capa = capa
         self.ipc = Path(f"{ruta}.{capa}.arrow")

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.capas import (EscrituraAparte, archivo_atomico, escribir_capa_gpkg,
+from geo.capas import (EscrituraAparte, SinArrow, archivo_atomico, escribir_capa_gpkg,
                        exigir_metrico, sqlite_sin_sincronizar)
 from geo.config import CONFIG, Config
 from geo.errores import ErrorDatos, Problema
@@ -429,7 +429,7 @@ class EscrituraDerivados:
         """Empieza a escribir la capa ``frentes`` (definitiva) si es grande."""
         if len(frentes) < FILAS_EN_OTRO_PROCESO or self._aparte is not None:
             return
-        with sin_recolector(), contextlib.suppress(ValueError):  # sin Arrow: al final
+        with sin_recolector(), contextlib.suppress(SinArrow):  # se escribe en terminar()
             self._aparte = EscrituraAparte(frentes, self._tmp, "frentes")
             self._enviados = (len(frentes), list(frentes.columns))
 
