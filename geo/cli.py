@@ -375,8 +375,10 @@ def _orden_derivar(args) -> int:
             EscrituraDerivados(salida) as escritura:
         # con muchos trozos, 'frentes' se empieza a escribir en otro proceso mientras se
         # termina de derivar
-        _, derivados, _ = derivar_almacen(args.capas, args.ordenanza, args.distancia, config,
-                                          fecha=args.fecha, al_tener_frentes=escritura.frentes)
+        capas, derivados, _ = derivar_almacen(args.capas, args.ordenanza, args.distancia,
+                                              config, fecha=args.fecha,
+                                              al_tener_frentes=escritura.frentes)
+        _conservar(capas, derivados)
         avanzar(f"Escribiendo {salida}…")
         escritura.terminar(derivados)
     _escribir(derivados.resumen())
@@ -413,8 +415,9 @@ def _orden_tarifas(args) -> int:
     from geo.tarifas import escribir_salidas, formatear_conciliacion
 
     with _progreso("Derivando y calculando arbitrios…") as avanzar:
-        _, derivados, resultado = tarifas_almacen(args.capas, args.ordenanza, args.distancia,
-                                                  fecha=args.fecha)
+        capas, derivados, resultado = tarifas_almacen(args.capas, args.ordenanza,
+                                                      args.distancia, fecha=args.fecha)
+        _conservar(capas, derivados, resultado)
         avanzar(f"Escribiendo {args.salida}…")
         archivos = escribir_salidas(resultado, args.salida)
     _escribir(formatear_conciliacion(resultado))
@@ -434,6 +437,7 @@ def _orden_mapas(args) -> int:
     with _progreso("Derivando y calculando arbitrios…") as avanzar:
         capas, derivados, resultado = tarifas_almacen(args.capas, args.ordenanza, args.distancia,
                                                       fecha=args.fecha)
+        _conservar(capas, derivados, resultado)
         mora = None
         # la cobranza vive en el GeoPackage (no en PostGIS) y el mapa necesita la capa barrios
         if Path(args.capas).is_file() and "barrios" in capas:
@@ -484,7 +488,8 @@ def _orden_liquidacion(args) -> int:
     from geo.tarifas import liquidacion
 
     with _progreso("Calculando…"):
-        _, _, resultado = tarifas_almacen(args.capas, args.ordenanza)
+        capas, derivados, resultado = tarifas_almacen(args.capas, args.ordenanza)
+        _conservar(capas, derivados, resultado)
     _escribir(liquidacion(args.codigo, resultado))
     return SALIDA_OK
 
@@ -625,6 +630,20 @@ def main(argv: list[str] | None = None) -> int:
         return SALIDA_INTERNA
 
 
+_conservados: list | None = None
+"""Con salida inmediata (:func:`principal`), los resultados grandes de cada orden, que así no
+se deshacen al volver de ella (ver :func:`_conservar`)."""
+
+
+def _conservar(*objetos) -> None:
+    """Deja vivos hasta la salida inmediata los resultados grandes de una orden: deshacer sus
+    millones de geometrías al volver de la función tarda ~0,5 s con un millón de predios, y
+    :func:`principal` sale sin deshacer nada. Sin salida inmediata (p. ej. ``main()`` desde
+    las pruebas) no hace nada."""
+    if _conservados is not None:
+        _conservados.extend(objetos)
+
+
 def principal() -> None:
     """Punto de entrada de la orden ``catastro``: :func:`main` y salida inmediata.
 
@@ -633,6 +652,8 @@ def principal() -> None:
     y cerrados (cada escritura es atómica), así que se vacían stdout y stderr y se sale con
     ``os._exit``.
     """
+    global _conservados
+    _conservados = []
     codigo = main()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -28,8 +28,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.capas import (EscrituraAparte, SinArrow, archivo_atomico, escribir_capa_gpkg,
-                       exigir_metrico, sqlite_sin_sincronizar)
+from geo.capas import (
+    EscrituraAparte,
+    SinArrow,
+    archivo_atomico,
+    escribir_capa_gpkg,
+    escribir_preparada,
+    exigir_metrico,
+    preparar_capa,
+    sqlite_sin_sincronizar,
+)
 from geo.config import CONFIG, Config
 from geo.errores import ErrorDatos, Problema
 from geo.esquema import COLUMNAS_PERSONALES
@@ -40,13 +48,20 @@ from geo.frontis import (
     cuenta_aviso,
     exigir_mismo_crs,
     huellas,
+    medir_frontis,
     problemas_por_huella,
     resumen_fuera,
 )
+from geo.memoria import devolver_memoria_libre, soltar_cache
 from geo.microrutas import microrutas as calcular_microrutas
 from geo.microrutas import totales_por_sector
-from geo.proximidad import (CATEGORIAS, DISTANCIAS, categoria_parques, en_zona_urbana,
-                             verde_mas_cercano)
+from geo.proximidad import (
+    CATEGORIAS,
+    DISTANCIAS,
+    categoria_parques,
+    en_zona_urbana,
+    verde_mas_cercano,
+)
 from geo.zonas import asignar_zonas, avisos_divididos
 
 log = logging.getLogger(__name__)
@@ -219,7 +234,8 @@ def derivar(
     distancia : ``"euclidea"`` (borde a borde) o ``"red"`` (por la red de vías).
     config : tolerancia y anchos de vía por defecto.
     al_tener_frentes : función que recibe ``Derivados.frentes`` apenas se mide el frontis,
-        antes de terminar lo demás (p. ej. :meth:`EscrituraDerivados.frentes`).
+        antes de terminar lo demás (p. ej. :meth:`EscrituraDerivados.frentes`, que vuelve
+        enseguida). Se llama en este hilo: lo que tarde, lo demora todo.
 
     Returns
     -------
@@ -287,20 +303,34 @@ def _derivar(capas, umbral_cerca_m, distancia, config, al_tener_frentes=None) ->
                                       capas.get("zona_urbana")))
 
         avisos_zonas = hilo.submit(avisos_de_zonas)
+        medida = medir_frontis(hgeoms, vias, capas.get("areas_verdes"), config)
+        # la categoría de parques solo necesita los tramos ya asignados a una vía: se calcula
+        # en el hilo de al lado (ya libre) mientras aquí se reparte el frontis
+        parques = hilo.submit(categoria_parques, hgeoms, medida.tabla, vias, verdes,
+                              capas.get("zona_urbana"), umbral_cerca_m, distancia, config,
+                              cercana, urbana)
         fr = calcular_frontis(predios, vias, sectores, capas.get("areas_verdes"), config,
-                              capas.get("zona_urbana"), (huella, hgeoms, claves))
-        # quien recibe los frentes (p. ej. para empezar a escribirlos) trabaja en el hilo de
-        # al lado, ya libre, mientras aquí se calculan los parques
-        entregados = (hilo.submit(al_tener_frentes, fr.frentes)
-                      if al_tener_frentes is not None else None)
-        prox = categoria_parques(hgeoms, fr.tramos, vias, verdes, capas.get("zona_urbana"),
-                                 umbral_cerca_m, distancia, config, cercana, urbana)
+                              capas.get("zona_urbana"), (huella, hgeoms, claves), medida)
+        del medida
+        if al_tener_frentes is not None:
+            al_tener_frentes(fr.frentes)
+        prox = parques.result()
         zon = zonas_en_curso.result()
         rutas = rutas_en_curso.result()
         avisos = list(fr.avisos) + avisos_zonas.result()
-        if entregados is not None:
-            entregados.result()
+    out = _armar(predios, fr, prox, zon)
 
+    avisos.sort(key=lambda a: (a.codigo, a.elemento))
+
+    log.info("derivados %d predios, %d trozos de frontis, %d avisos", len(out),
+             len(fr.frentes), len(avisos))
+    return Derivados(out, fr.frentes, rutas, avisos, float(umbral_cerca_m), distancia)
+
+
+def _armar(predios: gpd.GeoDataFrame, fr, prox: pd.DataFrame, zon: pd.DataFrame
+           ) -> gpd.GeoDataFrame:
+    """``predios`` con las columnas derivadas (de frontis, parques y zonas por huella)."""
+    huella = fr.huella
     out = predios.copy(deep=False)  # se agregan columnas; pandas ≥ 3 copia al escribir
     out["frontis_m"] = fr.frontis_m
     for col in ("categoria_parques", "area_verde_cercana", "distancia_area_verde_m"):
@@ -326,12 +356,7 @@ def _derivar(capas, umbral_cerca_m, distancia, config, al_tener_frentes=None) ->
     ambas = (marcas != "") & (extra != "")
     flags[ambas] = marcas[ambas] + ";" + extra[ambas]
     out["flags"] = flags
-
-    avisos.sort(key=lambda a: (a.codigo, a.elemento))
-
-    log.info("derivados %d predios, %d trozos de frontis, %d avisos", len(out),
-             len(fr.frentes), len(avisos))
-    return Derivados(out, fr.frentes, rutas, avisos, float(umbral_cerca_m), distancia)
+    return out
 
 
 def _microrutas(vias: gpd.GeoDataFrame, sectores: gpd.GeoDataFrame | None,
@@ -426,12 +451,13 @@ class EscrituraDerivados:
         return self
 
     def frentes(self, frentes: gpd.GeoDataFrame) -> None:
-        """Empieza a escribir la capa ``frentes`` (definitiva) si es grande."""
+        """Empieza a escribir la capa ``frentes`` (definitiva) si es grande; vuelve enseguida
+        (ver :class:`geo.capas.EscrituraAparte`)."""
         if len(frentes) < FILAS_EN_OTRO_PROCESO or self._aparte is not None:
             return
-        with sin_recolector(), contextlib.suppress(SinArrow):  # se escribe en terminar()
-            self._aparte = EscrituraAparte(frentes, self._tmp, "frentes")
-            self._enviados = (len(frentes), list(frentes.columns))
+        soltar_cache(self.destino)  # la versión anterior, que se reemplaza
+        self._aparte = EscrituraAparte(frentes, self._tmp, "frentes")
+        self._enviados = (len(frentes), list(frentes.columns))
 
     def terminar(self, derivados: Derivados) -> None:
         """Escribe lo que falta (todo, si ``frentes`` no se empezó antes)."""
@@ -440,14 +466,22 @@ class EscrituraDerivados:
             predios = predios.drop(
                 columns=[c for c in COLUMNAS_PERSONALES if c in predios.columns])
         with sin_recolector(), sqlite_sin_sincronizar():
+            # predios se pasa a Arrow mientras el otro proceso termina de escribir frentes
+            preparada = preparar_capa(predios)
+            devolver_memoria_libre()  # la caché del archivo que se escribe la reusa
+            soltar_cache(self.destino)
             if self._aparte is not None:
                 if self._enviados != (len(derivados.frentes), list(derivados.frentes.columns)):
                     raise RuntimeError("los frentes cambiaron después de empezar a escribirlos")
                 aparte, self._aparte = self._aparte, None
-                aparte.esperar()
+                try:
+                    aparte.esperar()
+                except SinArrow:  # no pasa por Arrow: nada quedó escrito, se escribe aquí
+                    escribir_capa_gpkg(derivados.frentes, self._tmp, "frentes")
             else:
                 escribir_capa_gpkg(derivados.frentes, self._tmp, "frentes")
-            escribir_capa_gpkg(predios, self._tmp, "predios")
+            escribir_preparada(preparada, self._tmp, "predios")
+            del preparada
             escribir_capa_gpkg(derivados.microrutas, self._tmp, "microrutas")
         self._terminado = True
 

@@ -701,6 +701,67 @@ def _asignar_trozos(piezas, cuales, pi, vj, vseg, vfila, n_filas, semiancho, tol
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass
+class MedidaFrontis:
+    """Lindero exterior de cada huella y sus tramos asignados a una vía, antes de repartirlos
+    por sector, vía y cuadra (ver :func:`medir_frontis`).
+
+    Attributes
+    ----------
+    piezas, dueno : ``linderos_exteriores`` (segmentos ``(n, 4)`` y huella de cada uno).
+    exterior_h : lindero exterior de cada huella (m).
+    semiancho : semiancho de cada vía (m, fila de la capa).
+    tramos : arreglo ``(m, 4)`` de los tramos asignados a una vía.
+    fila : posición en la capa de vías de la vía de cada tramo.
+    tabla : los tramos como tabla: ``huella``, ``fila_via``, ``x0, y0, x1, y1``,
+        ``longitud_m`` (m). No se modifica después: se puede leer desde otro hilo.
+    """
+
+    piezas: np.ndarray
+    dueno: np.ndarray
+    exterior_h: np.ndarray
+    semiancho: np.ndarray
+    tramos: np.ndarray
+    fila: np.ndarray
+    tabla: pd.DataFrame
+
+
+def medir_frontis(
+    geoms: np.ndarray,
+    vias: gpd.GeoDataFrame,
+    areas_verdes: gpd.GeoDataFrame | None = None,
+    config: Config = CONFIG,
+) -> MedidaFrontis:
+    """Pasos 2 y 3 del frontis (ver el docstring del módulo): lindero exterior de cada huella
+    y sus tramos asignados a una vía. :func:`calcular_frontis` los reparte después por sector,
+    vía y cuadra y entre las unidades; la categoría de parques solo necesita los tramos, y
+    puede calcularse mientras tanto.
+
+    Parameters
+    ----------
+    geoms : polígonos de las huellas (``huellas(predios)[1]``), en CRS métrico, igual que
+        ``vias`` y ``areas_verdes`` (no se revisa aquí: :func:`calcular_frontis` lo exige).
+    """
+    tol = float(config.tolerancia_frontis_m)
+    obst = None if areas_verdes is None else areas_verdes.geometry.to_numpy()
+    piezas, dueno = linderos_exteriores(geoms, obst, tol)
+    exterior_h = np.bincount(dueno, weights=largo(piezas), minlength=len(geoms))
+    semiancho = semiancho_vias(vias, config)
+    tramos, origen, fila = asignar_a_vias(piezas, vias, semiancho, tol, geoms, dueno)
+    tabla = pd.DataFrame(
+        {
+            "huella": dueno[origen],
+            "fila_via": fila,
+            "x0": tramos[:, 0],
+            "y0": tramos[:, 1],
+            "x1": tramos[:, 2],
+            "y1": tramos[:, 3],
+            "longitud_m": largo(tramos),
+        }
+    )
+    return MedidaFrontis(piezas, dueno, exterior_h, semiancho, tramos, fila, tabla)
+
+
 def calcular_frontis(
     predios: gpd.GeoDataFrame,
     vias: gpd.GeoDataFrame,
@@ -709,6 +770,7 @@ def calcular_frontis(
     config: Config = CONFIG,
     zona_urbana: gpd.GeoDataFrame | None = None,
     huellas_predios: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    medida: MedidaFrontis | None = None,
 ) -> ResultadoFrontis:
     """Frontis de cada predio y sus trozos por vía, cuadra y sector de barrido.
 
@@ -726,6 +788,7 @@ def calcular_frontis(
         ``FRENTE_SIN_SECTOR`` por predio si cae dentro de esa área; si no (zona rural, sin
         servicio), se cuenta en un solo aviso de resumen con elemento vacío.
     huellas_predios : ``huellas(predios)`` si ya se calculó (no se repite).
+    medida : ``medir_frontis`` de esas huellas si ya se calculó (no se repite).
 
     Los predios sin frontis dan ``PREDIO_SIN_FRONTIS`` (interiores), ``FRONTIS_SIN_VIA`` (lindero
     exterior cerca de alguna vía: falta un eje o un ancho) o un resumen ``PREDIO_SIN_FRONTIS``
@@ -750,23 +813,11 @@ def calcular_frontis(
 
     huella, geoms, claves = huellas(predios) if huellas_predios is None else huellas_predios
     n_h = len(geoms)
-    obst = None if areas_verdes is None else areas_verdes.geometry.to_numpy()
-    piezas, dueno = linderos_exteriores(geoms, obst, tol)
-    exterior_h = np.bincount(dueno, weights=largo(piezas), minlength=n_h)
-
-    semiancho = semiancho_vias(vias, config)
-    tramos, origen, fila = asignar_a_vias(piezas, vias, semiancho, tol, geoms, dueno)
-    t = pd.DataFrame(
-        {
-            "huella": dueno[origen],
-            "fila_via": fila,
-            "x0": tramos[:, 0],
-            "y0": tramos[:, 1],
-            "x1": tramos[:, 2],
-            "y1": tramos[:, 3],
-            "longitud_m": largo(tramos),
-        }
-    )
+    if medida is None:
+        medida = medir_frontis(geoms, vias, areas_verdes, config)
+    piezas, dueno, exterior_h = medida.piezas, medida.dueno, medida.exterior_h
+    semiancho, tramos, fila = medida.semiancho, medida.tramos, medida.fila
+    t = medida.tabla.copy(deep=False)  # se le agregan columnas; la medida queda igual
     lineas = como_lineas(tramos)
     avisos: list[Problema] = []
     # punto medio de cada tramo, igual que line_interpolate_point(0.5, normalized=True)

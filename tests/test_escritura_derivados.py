@@ -65,3 +65,37 @@ def test_sin_terminar_no_se_publica(tmp_path):
     with pytest.raises(RuntimeError, match="terminar"), D.EscrituraDerivados(salida):
         pass
     assert list(tmp_path.iterdir()) == []
+
+
+def test_frentes_que_no_pasan_por_arrow_se_escriben_al_terminar(tmp_path, siempre_aparte,
+                                                                monkeypatch):
+    """Si la capa no pasa por Arrow (lo descubre el hilo que la prepara, después de lanzar
+    el proceso), el proceso termina sin escribir y ``terminar`` escribe los frentes aquí."""
+    import geo.capas as C
+
+    capas = distrito()
+    normal = D.escribir_derivados(D.derivar(capas), tmp_path / "normal.gpkg")
+    original = C._tabla_arrow
+    monkeypatch.setattr(C, "_tabla_arrow",
+                        lambda gdf: None if "longitud_m" in gdf.columns else original(gdf))
+    with D.EscrituraDerivados(tmp_path / "aparte.gpkg") as escritura:
+        d = D.derivar(capas, al_tener_frentes=escritura.frentes)
+        assert escritura._aparte is not None
+        escritura.terminar(d)
+    a, b = _capas_leidas(normal), _capas_leidas(tmp_path / "aparte.gpkg")
+    assert set(b) == {"predios", "frentes", "microrutas"}
+    for capa in a:
+        pd.testing.assert_frame_equal(pd.DataFrame(a[capa].drop(columns="geometry")),
+                                      pd.DataFrame(b[capa].drop(columns="geometry")))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["aparte.gpkg", "normal.gpkg"]
+
+
+def test_soltar_cache_no_toca_el_archivo(tmp_path):
+    from geo.memoria import devolver_memoria_libre, soltar_cache
+
+    ruta = tmp_path / "viejo.gpkg"
+    ruta.write_bytes(b"contenido anterior" * 1000)
+    soltar_cache(ruta)
+    soltar_cache(tmp_path / "no_existe.gpkg")  # sin error
+    devolver_memoria_libre()
+    assert ruta.read_bytes() == b"contenido anterior" * 1000

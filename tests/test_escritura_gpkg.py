@@ -64,3 +64,33 @@ def test_poligono_promovido_byte_a_byte(tmp_path):
                        tmp_path / "a.gpkg", "predios")
     leido = gpd.read_file(tmp_path / "a.gpkg", layer="predios").geometry.iloc[0]
     assert shapely.to_wkb(leido) == shapely.to_wkb(MultiPolygon([p]))
+
+
+def test_wkb_armado_en_numpy_igual_al_de_shapely():
+    """Las líneas y los polígonos sin huecos se arman en numpy (sin shapely.to_wkb); el resto
+    por shapely. Los bytes deben ser los de shapely.to_wkb(multi de una parte), fila por fila,
+    con las filas de los dos caminos mezcladas en su orden."""
+    from geo.capas import _wkb_multi
+
+    tri = Polygon([(0, 0), (1, 0), (1, 1)])
+    hueco = Polygon([(0, 0), (10, 0), (10, 10), (0, 10)], [[(2, 2), (3, 2), (3, 3)]])
+    linea = LineString([(0.5, 0.25), (1, 1), (2, 0)])
+    geoms = np.array([
+        box(400000, 8800000, 400010, 8800015), hueco, None, Polygon(), tri,
+        MultiPolygon([tri, box(5, 5, 6, 6)]), linea, MultiLineString([[(0, 0), (1, 1)]]),
+        LineString(), Point(3, 4), LineString([(9, 9), (8, 8)]),
+    ], dtype=object)
+    obtenido = _wkb_multi(geoms).to_pylist()
+    multi = {"Polygon": MultiPolygon, "LineString": MultiLineString}
+    for g, wkb in zip(geoms, obtenido):
+        if g is None:
+            assert wkb is None
+            continue
+        promovida = multi[g.geom_type]([g]) if g.geom_type in multi and not g.is_empty else g
+        if g.geom_type == "Point":
+            promovida = shapely.MultiPoint([g])
+        esperado = shapely.to_wkb(promovida, byte_order=1)
+        if g.is_empty:  # multi de una parte vacía: cabecera multi + la parte tal cual
+            esperado = bytes([1, {"Polygon": 6, "LineString": 5}[g.geom_type], 0, 0, 0,
+                              1, 0, 0, 0]) + shapely.to_wkb(g, byte_order=1)
+        assert wkb == esperado, g.wkt
