@@ -43,6 +43,7 @@ from geo.errores import ErrorDatos, Problema
 from geo.esquema import COLUMNAS_PERSONALES
 from geo.frontis import (
     area_esperada,
+    avisos_sin_frontis,
     calcular_frontis,
     cubre,
     cuenta_aviso,
@@ -309,8 +310,11 @@ def _derivar(capas, umbral_cerca_m, distancia, config, al_tener_frentes=None) ->
         parques = hilo.submit(categoria_parques, hgeoms, medida.tabla, vias, verdes,
                               capas.get("zona_urbana"), umbral_cerca_m, distancia, config,
                               cercana, urbana)
+        sin_frontis = hilo.submit(avisos_sin_frontis, medida, claves, hgeoms, huella, vias,
+                                  config)
         fr = calcular_frontis(predios, vias, sectores, capas.get("areas_verdes"), config,
-                              capas.get("zona_urbana"), (huella, hgeoms, claves), medida)
+                              capas.get("zona_urbana"), (huella, hgeoms, claves), medida,
+                              sin_frontis)
         del medida
         if al_tener_frentes is not None:
             al_tener_frentes(fr.frentes)

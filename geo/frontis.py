@@ -771,6 +771,7 @@ def calcular_frontis(
     zona_urbana: gpd.GeoDataFrame | None = None,
     huellas_predios: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     medida: MedidaFrontis | None = None,
+    sin_frontis=None,
 ) -> ResultadoFrontis:
     """Frontis de cada predio y sus trozos por vía, cuadra y sector de barrido.
 
@@ -789,6 +790,8 @@ def calcular_frontis(
         servicio), se cuenta en un solo aviso de resumen con elemento vacío.
     huellas_predios : ``huellas(predios)`` si ya se calculó (no se repite).
     medida : ``medir_frontis`` de esas huellas si ya se calculó (no se repite).
+    sin_frontis : ``avisos_sin_frontis`` de esa medida si ya se calculó (o un
+        ``concurrent.futures.Future`` que lo dará).
 
     Los predios sin frontis dan ``PREDIO_SIN_FRONTIS`` (interiores), ``FRONTIS_SIN_VIA`` (lindero
     exterior cerca de alguna vía: falta un eje o un ancho) o un resumen ``PREDIO_SIN_FRONTIS``
@@ -798,7 +801,7 @@ def calcular_frontis(
     -------
     ResultadoFrontis
     """
-    from geo.zonas import sector_de_tramos  # evita import circular (zonas usa segmentos)
+    from geo.zonas import puntos_en_poligonos, sector_de_tramos  # zonas usa segmentos
 
     exigir_metrico(predios, "predios")
     exigir_metrico(vias, "vias")
@@ -820,18 +823,21 @@ def calcular_frontis(
     t = medida.tabla.copy(deep=False)  # se le agregan columnas; la medida queda igual
     lineas = como_lineas(tramos)
     avisos: list[Problema] = []
-    # punto medio de cada tramo, igual que line_interpolate_point(0.5, normalized=True)
-    medio = shapely.points(tramos[:, 0] + 0.5 * (tramos[:, 2] - tramos[:, 0]),
-                           tramos[:, 1] + 0.5 * (tramos[:, 3] - tramos[:, 1]))
+    # punto medio de cada tramo, igual que line_interpolate_point(0.5, normalized=True); como
+    # coordenadas, sin crear un punto de shapely por tramo
+    mx = tramos[:, 0] + 0.5 * (tramos[:, 2] - tramos[:, 0])
+    my = tramos[:, 1] + 0.5 * (tramos[:, 3] - tramos[:, 1])
     if sectores_barrido is not None and len(sectores_barrido) and len(t):
-        pos = sector_de_tramos(lineas, sectores_barrido, medio)
+        pos = sector_de_tramos(lineas, sectores_barrido, (mx, my))
         sect = _texto_o_none(sectores_barrido["sector"].astype("string"))
         frec = pd.to_numeric(sectores_barrido["frecuencia_semanal"], errors="coerce").to_numpy()
         t["sector_barrido"] = np.where(pos >= 0, sect[np.maximum(pos, 0)], None)
         t["frecuencia_semanal"] = np.where(pos >= 0, frec[np.maximum(pos, 0)], np.nan)
         if (pos < 0).any():
             fuera = pos < 0
-            esperado = cubre(area_esperada(sectores_barrido, zona_urbana), medio[fuera])
+            esperado = np.zeros(int(fuera.sum()), dtype=bool)
+            esperado[puntos_en_poligonos(area_esperada(sectores_barrido, zona_urbana),
+                                         mx[fuera], my[fuera])[0]] = True
             h_fuera = t.huella.to_numpy()[fuera]
             dentro = np.unique(h_fuera[esperado])
             avisos += problemas_por_huella(
@@ -839,7 +845,10 @@ def calcular_frontis(
                 "Un trozo de su frontis queda fuera de todo sector de barrido, dentro del área "
                 "que los sectores deberían cubrir: revise los límites de la capa "
                 "'sectores_barrido'.")
-            lejos = np.setdiff1d(np.unique(h_fuera), dentro)
+            lejos = np.zeros(n_h, dtype=bool)
+            lejos[h_fuera] = True
+            lejos[dentro] = False
+            lejos = np.flatnonzero(lejos)  # = setdiff1d(unique(h_fuera), dentro)
             if len(lejos):
                 avisos.append(resumen_fuera(
                     "FRENTE_SIN_SECTOR", claves[lejos],
@@ -849,7 +858,7 @@ def calcular_frontis(
     else:
         t["sector_barrido"] = None
         t["frecuencia_semanal"] = np.nan
-    del medio  # un punto por tramo: se libera antes de crear las geometrías de salida
+    del mx, my
     nombres = _texto_o_none(vias["nombre"]) if "nombre" in vias.columns else np.full(
         len(vias), None
     )
@@ -873,11 +882,12 @@ def calcular_frontis(
         frentes[col] = frentes[col].astype(object).where(frentes[col].notna(), None)
     frentes = gpd.GeoDataFrame(frentes, geometry="geometry", crs=predios.crs)
 
-    frontis_h = np.bincount(t.huella.to_numpy(), weights=t.longitud_m.to_numpy(), minlength=n_h)
-    unidades = np.bincount(huella, minlength=n_h)
-    avisos += _avisos_sin_frontis(frontis_h, exterior_h, claves, geoms, unidades, piezas,
-                                  dueno, vias, semiancho, tol, config)
-    sin = frontis_h <= 0
+    if sin_frontis is None:
+        sin_frontis = avisos_sin_frontis(medida, claves, geoms, huella, vias, config)
+    elif hasattr(sin_frontis, "result"):
+        sin_frontis = sin_frontis.result()
+    avisos += sin_frontis
+    sin = _frontis_huella(medida, n_h) <= 0
     marca = np.where(sin & (exterior_h >= MIN_EXTERIOR_M), "frontis_sin_via",
                      np.where(sin, "sin_frontis", "")).astype(object)
     return ResultadoFrontis(frentes, frontis_m, exterior_m, t, huella, avisos, marca, sector_h)
@@ -966,7 +976,7 @@ def _prorratear(matriz: gpd.GeoDataFrame, predios: gpd.GeoDataFrame, huella: np.
     """
     cols = ["codigo", "via", "cuadra", "sector_barrido", "frecuencia_semanal", "longitud_m",
             "geometry", "_pos", "_cm"]
-    codigo = predios["codigo"].astype(str).to_numpy()
+    codigo = predios["codigo"].astype(str).array  # texto de Arrow: sin un objeto por predio
     unidades_h = np.bincount(huella, minlength=int(huella.max()) + 1 if len(huella) else 0)
     m = matriz.reset_index(drop=True)
     h_m = m["huella"].to_numpy(dtype=np.int64)
@@ -977,7 +987,7 @@ def _prorratear(matriz: gpd.GeoDataFrame, predios: gpd.GeoDataFrame, huella: np.
     unica[huella[una]] = np.flatnonzero(una)
     x1 = (m if sola.all() else m[sola]).drop(columns="huella")
     pos1 = unica[h_m[sola]]
-    x1.insert(0, "codigo", codigo[pos1])
+    x1.insert(0, "codigo", codigo.take(pos1))
     x1["_pos"] = pos1
     x1["longitud_m"] = x1["_cm"].to_numpy() / 100.0
     partes = [x1]
@@ -1001,11 +1011,12 @@ def _codigos_orden(serie: pd.Series) -> np.ndarray:
 
 
 def _prorratear_ph(m: pd.DataFrame, predios: gpd.GeoDataFrame, huella: np.ndarray,
-                   codigo: np.ndarray) -> pd.DataFrame:
+                   codigo) -> pd.DataFrame:
     """:func:`_prorratear` de los trozos de huellas con varias unidades."""
+    ph = np.flatnonzero(np.bincount(huella)[huella] > 1)  # las unidades de esas huellas
     unidades = pd.DataFrame(
-        {"huella": huella, "_pos": np.arange(len(predios)), "codigo": codigo,
-         "_w": pesos_ph(predios, huella)}
+        {"huella": huella[ph], "_pos": ph, "codigo": codigo.take(ph),
+         "_w": pesos_ph(predios, huella)[ph]}
     )
     m = m.reset_index(drop=True)
     m["_trozo"] = np.arange(len(m))
@@ -1110,6 +1121,26 @@ def distancia_segmentos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     s3, s4 = lado(a[:, 0], a[:, 1], b), lado(a[:, 2], a[:, 3], b)
     cruzan = (s1 * s2 < 0) & (s3 * s4 < 0)
     return np.where(cruzan, 0.0, d)
+
+
+def _frontis_huella(medida: MedidaFrontis, n_huellas: int) -> np.ndarray:
+    """Frontis medido de cada huella (m, suma de sus tramos)."""
+    t = medida.tabla
+    return np.bincount(t["huella"].to_numpy(), weights=t["longitud_m"].to_numpy(),
+                       minlength=n_huellas)
+
+
+def avisos_sin_frontis(medida: MedidaFrontis, claves: np.ndarray, geoms: np.ndarray,
+                       huella: np.ndarray, vias: gpd.GeoDataFrame,
+                       config: Config = CONFIG) -> list[Problema]:
+    """Avisos de las huellas sin frontis (ver :func:`_avisos_sin_frontis`) de una medida
+    (:func:`medir_frontis`); ``claves``, ``geoms`` y ``huella`` como los da :func:`huellas`.
+    Solo lee la medida: puede calcularse en otro hilo mientras se reparte el frontis."""
+    n_h = len(geoms)
+    return _avisos_sin_frontis(_frontis_huella(medida, n_h), medida.exterior_h, claves, geoms,
+                               np.bincount(huella, minlength=n_h), medida.piezas, medida.dueno,
+                               vias, medida.semiancho, float(config.tolerancia_frontis_m),
+                               config)
 
 
 def _avisos_sin_frontis(frontis_h, exterior_h, claves, geoms, unidades, piezas, dueno, vias,

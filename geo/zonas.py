@@ -236,7 +236,7 @@ def sector_de_tramos(lineas: np.ndarray, sectores: gpd.GeoDataFrame,
 
     El sector que contiene el punto medio del tramo; en un límite, el que contiene más
     longitud del tramo (m, CRS métrico común); con empate, el primero de la capa. ``medio``:
-    los puntos medios, si ya se tienen (si no,
+    los puntos medios, si ya se tienen, como puntos o como ``(x, y)`` (si no,
     ``line_interpolate_point(lineas, 0.5, normalized=True)``).
     """
     lineas = np.asarray(lineas, dtype=object)
@@ -247,14 +247,14 @@ def sector_de_tramos(lineas: np.ndarray, sectores: gpd.GeoDataFrame,
     partes, sector_de = shapely.get_parts(sg, return_index=True)  # ver asignar_por_area
     if medio is None:
         medio = shapely.line_interpolate_point(lineas, 0.5, normalized=True)
-    medio = np.asarray(medio, dtype=object)
+    if isinstance(medio, tuple):
+        x, y = medio
+    else:
+        medio = np.asarray(medio, dtype=object)
+        x, y = shapely.get_x(medio), shapely.get_y(medio)  # NaN si falta: en ningún sector
     arbol = shapely.STRtree(partes)
-    # pares por envolvente y luego 'intersects' con la parte preparada una sola vez (no
-    # preparar cada punto y probarlo contra un polígono grande sin preparar)
-    ti, kj = arbol.query(medio)
-    shapely.prepare(partes)
-    toca = shapely.intersects(partes[kj], medio[ti])
-    ti, sj = ti[toca].astype(np.int64), sector_de[kj[toca]]
+    ti, kj = puntos_en_poligonos(partes, x, y, arbol)
+    ti, sj = ti.astype(np.int64), sector_de[kj]
     if not np.array_equal(sector_de, np.arange(len(sg))):
         ti, sj = _sin_repetir(ti, sj, len(sg), len(lineas))
     veces = np.bincount(ti, minlength=len(lineas))
@@ -273,6 +273,41 @@ def sector_de_tramos(lineas: np.ndarray, sectores: gpd.GeoDataFrame,
     primero[1:] = ti[1:] != ti[:-1]
     out[ti[primero]] = sj[primero]
     return out
+
+
+POCOS_POLIGONOS = 64
+"""Hasta cuántos polígonos :func:`puntos_en_poligonos` los recorre uno por uno en numpy en vez
+de crear un punto de shapely por coordenada para consultar un STRtree."""
+
+
+def puntos_en_poligonos(poligonos: np.ndarray, x: np.ndarray, y: np.ndarray,
+                        arbol: shapely.STRtree | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Pares ``(i, k)``: el punto ``(x[i], y[i])`` está en el polígono ``poligonos[k]`` o en su
+    borde (``intersects``), en cualquier orden.
+
+    Con pocos polígonos (sectores, zonas) no se crea un punto por coordenada: cada polígono,
+    preparado una vez, filtra por su envolvente y prueba con ``intersects_xy``; es el mismo
+    resultado que consultar un STRtree de los polígonos con los puntos y probar
+    ``intersects``, que es lo que se hace con muchos (``arbol``: ese STRtree, si ya existe).
+    """
+    poligonos = np.asarray(poligonos, dtype=object)
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if len(poligonos) == 0 or len(x) == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    shapely.prepare(poligonos)
+    if len(poligonos) > POCOS_POLIGONOS:
+        puntos = shapely.points(x, y)
+        ti, kj = (arbol or shapely.STRtree(poligonos)).query(puntos)
+        toca = shapely.intersects(poligonos[kj], puntos[ti])
+        return ti[toca].astype(np.int64), kj[toca].astype(np.int64)
+    caja = shapely.bounds(poligonos)
+    ti, kj = [], []
+    for k, (x0, y0, x1, y1) in enumerate(caja):
+        cand = np.flatnonzero((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+        dentro = cand[shapely.intersects_xy(poligonos[k], x[cand], y[cand])]
+        ti.append(dentro)
+        kj.append(np.full(len(dentro), k, dtype=np.int64))
+    return np.concatenate(ti), np.concatenate(kj)
 
 
 def asignar_zonas(

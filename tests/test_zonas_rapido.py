@@ -283,3 +283,37 @@ def test_marcas_y_avisos_de_predios_divididos():
         assert shapely.contains_xy(g[i], x, y)
     sin = t.assign(flags="")
     assert avisos_divididos(sin, np.array(["P1", "P2", "P3"], dtype=object), g) == []
+
+
+# ---------------------------------------------------------------- puntos_en_poligonos
+
+
+def test_puntos_en_poligonos_igual_con_pocos_y_con_muchos(monkeypatch):
+    """Con pocos polígonos se recorren en numpy (sin un punto de shapely por coordenada); con
+    muchos, STRtree + intersects. Mismos pares, con puntos en bordes, vértices, huecos, fuera
+    de todo y faltantes (NaN). Pares esperados a mano para los puntos fijos."""
+    import geo.zonas as Z
+
+    hueco = Polygon([(0, 0), (10, 0), (10, 10), (0, 10)], [[(4, 4), (6, 4), (6, 6), (4, 6)]])
+    pols = np.array([hueco, box(10, 0, 20, 10),
+                     MultiPolygon([box(30, 0, 31, 1), box(32, 0, 33, 1)])], dtype=object)
+    x = np.array([5.0, 10.0, 10.0, 2.0, 4.0, 15.0, 30.5, 31.5, 50.0, np.nan])
+    y = np.array([5.0, 5.0, 10.0, 2.0, 5.0, 5.0, 0.5, 0.5, 5.0, np.nan])
+    # (5,5) en el hueco: ninguno; (10,5) borde común: 0 y 1; (10,10) vértice común: 0 y 1;
+    # (4,5) borde del hueco: 0; (31.5, 0.5) entre las partes del multipolígono: ninguno
+    esperado = {(1, 0), (1, 1), (2, 0), (2, 1), (3, 0), (4, 0), (5, 1), (6, 2)}
+    rng = np.random.default_rng(7)
+    xa, ya = rng.uniform(-5, 40, 2000), rng.uniform(-5, 15, 2000)
+    xa[:200], ya[:200] = np.round(xa[:200]), np.round(ya[:200])  # muchos en bordes y vértices
+    pocos = Z.puntos_en_poligonos(pols, x, y)
+    pocos_azar = Z.puntos_en_poligonos(pols, xa, ya)
+    monkeypatch.setattr(Z, "POCOS_POLIGONOS", 0)
+    muchos = Z.puntos_en_poligonos(pols, x, y)
+    muchos_azar = Z.puntos_en_poligonos(pols, xa, ya)
+    assert set(zip(*map(np.ndarray.tolist, pocos))) == esperado
+    assert set(zip(*map(np.ndarray.tolist, muchos))) == esperado
+    assert (set(zip(*map(np.ndarray.tolist, pocos_azar)))
+            == set(zip(*map(np.ndarray.tolist, muchos_azar))))
+    bruto = {(i, k) for i in range(len(xa)) for k in range(len(pols))
+             if pols[k].intersects(shapely.Point(xa[i], ya[i]))}
+    assert set(zip(*map(np.ndarray.tolist, pocos_azar))) == bruto
