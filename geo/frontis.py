@@ -812,14 +812,12 @@ def calcular_frontis(
     exigir_mismo_crs(predios, vias, "predios", "vias")
     if "codigo" not in predios.columns:
         raise ErrorDatos("La capa 'predios' no tiene la columna 'codigo'.", "COLUMNA_FALTANTE")
-    tol = float(config.tolerancia_frontis_m)
 
     huella, geoms, claves = huellas(predios) if huellas_predios is None else huellas_predios
     n_h = len(geoms)
     if medida is None:
         medida = medir_frontis(geoms, vias, areas_verdes, config)
-    piezas, dueno, exterior_h = medida.piezas, medida.dueno, medida.exterior_h
-    semiancho, tramos, fila = medida.semiancho, medida.tramos, medida.fila
+    exterior_h, tramos, fila = medida.exterior_h, medida.tramos, medida.fila
     t = medida.tabla.copy(deep=False)  # se le agregan columnas; la medida queda igual
     lineas = como_lineas(tramos)
     avisos: list[Problema] = []
