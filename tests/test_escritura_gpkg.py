@@ -94,3 +94,40 @@ def test_wkb_armado_en_numpy_igual_al_de_shapely():
             esperado = bytes([1, {"Polygon": 6, "LineString": 5}[g.geom_type], 0, 0, 0,
                               1, 0, 0, 0]) + shapely.to_wkb(g, byte_order=1)
         assert wkb == esperado, g.wkt
+
+
+def test_escritura_aparte_por_lotes_igual_que_en_el_proceso(tmp_path, monkeypatch):
+    """El proceso escritor recibe la capa en lotes (aquí de 100 filas: 3 lotes) y escribe lo
+    mismo que escribir_capa_gpkg, con una columna que solo tiene valores en el último lote y
+    otra toda vacía."""
+    import geo.capas as C
+
+    monkeypatch.setattr(C, "FILAS_POR_LOTE", 100)
+    n = 250
+    gdf = gpd.GeoDataFrame(
+        {"codigo": [f"P{i:03d}" for i in range(n)],
+         "tarde": [None] * 200 + ["x"] * 50, "vacia": [None] * n,
+         "cuadra": pd.array([i % 7 if i % 5 else None for i in range(n)], dtype="Int64")},
+        geometry=[LineString([(i, 0), (i + 0.5, 1)]) if i % 9 else
+                  MultiLineString([[(i, 0), (i, 1)], [(i, 2), (i, 3)]]) for i in range(n)],
+        crs=CRS)
+    escribir_capa_gpkg(gdf, tmp_path / "aqui.gpkg", "frentes")
+    aparte = C.EscrituraAparte(gdf, tmp_path / "aparte.gpkg", "frentes")
+    aparte.esperar()
+    a, info_a = _leer(tmp_path / "aqui.gpkg", "frentes")
+    b, info_b = _leer(tmp_path / "aparte.gpkg", "frentes")
+    assert info_b["features"] == n and info_b["geometry_type"] == "MultiLineString"
+    assert list(info_a["dtypes"]) == list(info_b["dtypes"])
+    pd.testing.assert_frame_equal(pd.DataFrame(a.drop(columns="geometry")),
+                                  pd.DataFrame(b.drop(columns="geometry")))
+    assert (shapely.to_wkb(a.geometry.to_numpy()) == shapely.to_wkb(b.geometry.to_numpy())).all()
+
+
+def test_escritura_aparte_que_falla_dice_por_que_en_una_linea(tmp_path):
+    from geo.capas import EscrituraAparte
+
+    gdf = gpd.GeoDataFrame({"n": [1]}, geometry=[LineString([(0, 0), (1, 1)])], crs=CRS)
+    aparte = EscrituraAparte(gdf, tmp_path / "no_existe" / "x.gpkg", "frentes")
+    with pytest.raises(RuntimeError, match="capa 'frentes' en otro proceso") as e:
+        aparte.esperar()
+    assert "Traceback" not in str(e.value) and "\n" not in str(e.value)
