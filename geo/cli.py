@@ -380,8 +380,9 @@ def _orden_derivar(args) -> int:
                                               al_tener_frentes=escritura.frentes)
         _conservar(capas, derivados)
         avanzar(f"Escribiendo {salida}…")
+        resumen = derivados.resumen()  # mientras el proceso escritor termina los frentes
         escritura.terminar(derivados)
-    _escribir(derivados.resumen())
+    _escribir(resumen)
     if derivados.avisos:
         from geo.flujo import escribir_avisos, ruta_avisos
 

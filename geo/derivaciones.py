@@ -106,7 +106,7 @@ class Derivados:
         p = self.predios
         n = len(p)
         lineas = [f"Derivaciones de {n} predios"]
-        sin = p[p["frontis_m"] <= 0]
+        sin = p.loc[(p["frontis_m"] <= 0).to_numpy(), "codigo"]  # solo la columna que se lista
         lineas.append(
             f"Frontis: {p['frontis_m'].sum():,.2f} m en total; {len(self.frentes)} trozos; "
             f"{len(sin)} predios sin frontis.")
@@ -130,15 +130,16 @@ class Derivados:
                 lineas.append(
                     f"  sector {r['sector']}: {r['cuadras']} cuadras, {r['longitud_ml']:,.2f} ml, "
                     f"{r['frecuencia_semanal']:g} días/semana, {r['ml_semanal']:,.2f} ml/semana")
-        divididos = p[p["flags"].str.contains("dividid", regex=False)]
+        divididos = p.loc[p["flags"].str.contains("dividid", regex=False, na=False).to_numpy(bool),
+                          "codigo"]
         lineas.append(f"Predios divididos entre dos zonas (> 10 % en la segunda): "
-                      f"{len(divididos)}{_lista(divididos['codigo'])}")
+                      f"{len(divididos)}{_lista(divididos)}")
         interiores = {a.elemento for a in self.avisos
                       if a.codigo == "PREDIO_SIN_FRONTIS" and a.elemento}
         abierto = sum(cuenta_aviso(a) for a in self.avisos
                       if a.codigo == "PREDIO_SIN_FRONTIS" and not a.elemento)
         sin_via = {a.elemento for a in self.avisos if a.codigo == "FRONTIS_SIN_VIA"}
-        lineas.append(f"Predios sin frontis: {len(sin)}{_lista(sin['codigo'])}")
+        lineas.append(f"Predios sin frontis: {len(sin)}{_lista(sin)}")
         lineas.append(f"  interiores (PREDIO_SIN_FRONTIS): {len(interiores)}; "
                       f"con lindero exterior cerca de una vía (FRONTIS_SIN_VIA): {len(sin_via)}; "
                       f"frente a terreno abierto: {abierto}")
