@@ -258,11 +258,10 @@ class EscrituraAparte:
     a medida que llegan: el mismo resultado que :func:`escribir_capa_gpkg`. Mientras tanto
     nadie más debe escribir en ese GeoPackage: :meth:`esperar` antes de agregarle otras capas.
 
-    Crearla no detiene a quien llama: el proceso arranca (importar pyarrow y pyogrio, ~0,5 s;
-    o se lanzó antes con :func:`lanzar_escritor` y se pasa en ``proceso``) mientras un hilo
-    pasa la capa a Arrow, lote por lote, y se la manda; ``gdf`` no debe cambiar mientras
-    tanto. Con 1,2 millones de trozos de frontis, GDAL empieza a escribir
-    con el primer lote en vez de esperar la tabla entera (~1,3 s antes).
+    Crearla no detiene a quien llama: el proceso arranca (importar pyarrow y pyogrio, ~0,5 s)
+    mientras un hilo pasa la capa a Arrow, lote por lote, y se la manda; ``gdf`` no debe
+    cambiar mientras tanto. GDAL empieza a escribir con el primer lote, sin esperar la tabla
+    entera.
 
     Uso::
 
@@ -271,16 +270,18 @@ class EscrituraAparte:
         aparte.esperar()                                   # y recién otras capas
     """
 
-    def __init__(self, gdf: gpd.GeoDataFrame, ruta: str | os.PathLike, capa: str,
-                 proceso=None):
+    def __init__(self, gdf: gpd.GeoDataFrame, ruta: str | os.PathLike, capa: str):
+        import subprocess
+        import sys
         import threading
 
         self.capa = capa
         self._error: BaseException | None = None
-        if proceso is None:
-            devolver_memoria_libre()  # el proceso nuevo usa páginas ya tocadas
-            proceso = lanzar_escritor()
-        self.proc = proceso
+        devolver_memoria_libre()  # el proceso nuevo usa páginas ya tocadas
+        # espera en su entrada estándar la capa (ver geo._escritor); sin nada, termina
+        self.proc = subprocess.Popen([sys.executable, "-m", "geo._escritor"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE)
         self._hilo = threading.Thread(target=self._enviar, args=(gdf, ruta),
                                       name=f"arrow-{capa}", daemon=True)
         self._hilo.start()
@@ -332,18 +333,6 @@ class EscrituraAparte:
         with contextlib.suppress(OSError):
             self.proc.stderr.close()
         self.proc.wait()
-
-
-def lanzar_escritor():
-    """Lanza el proceso de :mod:`geo._escritor`, que importa pyarrow y pyogrio y espera en su
-    entrada estándar la capa (ver :class:`EscrituraAparte`). Lanzarlo antes de tener la capa
-    esconde su arranque (~0,5 s); si al final no se usa, cerrar su entrada lo termina sin
-    escribir nada."""
-    import subprocess
-    import sys
-
-    return subprocess.Popen([sys.executable, "-m", "geo._escritor"], stdin=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 def _agrandar_tubo(archivo) -> None:

@@ -45,7 +45,6 @@ from geo.frontis import (
     area_esperada,
     avisos_sin_frontis,
     calcular_frontis,
-    cubre,
     cuenta_aviso,
     exigir_mismo_crs,
     huellas,
@@ -63,7 +62,7 @@ from geo.proximidad import (
     en_zona_urbana,
     verde_mas_cercano,
 )
-from geo.zonas import asignar_zonas, avisos_divididos
+from geo.zonas import asignar_zonas, avisos_divididos, cubre
 
 log = logging.getLogger(__name__)
 
@@ -389,7 +388,8 @@ def avisos_sin_zona(zon: pd.DataFrame, claves: np.ndarray, hgeoms: np.ndarray,
     sin = np.flatnonzero(zon["zona_recoleccion"].isna().to_numpy())
     if len(sin) == 0:
         return []
-    dentro = cubre(area_esperada(zonas, zona_urbana), shapely.point_on_surface(hgeoms[sin]))
+    punto = shapely.point_on_surface(hgeoms[sin])
+    dentro = cubre(area_esperada(zonas, zona_urbana), shapely.get_x(punto), shapely.get_y(punto))
     avisos = problemas_por_huella(
         "PREDIO_SIN_ZONA", claves[sin[dentro]], hgeoms[sin[dentro]],
         "El predio queda fuera de todas las zonas de recolección, dentro del área que deberían "

@@ -801,7 +801,7 @@ def calcular_frontis(
     -------
     ResultadoFrontis
     """
-    from geo.zonas import puntos_en_poligonos, sector_de_tramos  # zonas usa segmentos
+    from geo.zonas import cubre, sector_de_tramos  # zonas usa segmentos: import aquí
 
     exigir_metrico(predios, "predios")
     exigir_metrico(vias, "vias")
@@ -833,9 +833,7 @@ def calcular_frontis(
         t["frecuencia_semanal"] = np.where(pos >= 0, frec[np.maximum(pos, 0)], np.nan)
         if (pos < 0).any():
             fuera = pos < 0
-            esperado = np.zeros(int(fuera.sum()), dtype=bool)
-            esperado[puntos_en_poligonos(area_esperada(sectores_barrido, zona_urbana),
-                                         mx[fuera], my[fuera])[0]] = True
+            esperado = cubre(area_esperada(sectores_barrido, zona_urbana), mx[fuera], my[fuera])
             h_fuera = t.huella.to_numpy()[fuera]
             dentro = np.unique(h_fuera[esperado])
             avisos += problemas_por_huella(
@@ -1086,16 +1084,6 @@ def area_esperada(capa: gpd.GeoDataFrame | None,
     if zona_urbana is not None and len(zona_urbana):
         out.append(shapely.get_parts(zona_urbana.geometry.to_numpy()))
     return np.concatenate(out) if out else np.empty(0, dtype=object)
-
-
-def cubre(areas: np.ndarray, geoms: np.ndarray) -> np.ndarray:
-    """Máscara: la geometría corta alguna de ``areas``."""
-    geoms = np.asarray(geoms, dtype=object)
-    out = np.zeros(len(geoms), dtype=bool)
-    if len(areas) and len(geoms):
-        gi, _ = shapely.STRtree(areas).query(geoms, predicate="intersects")
-        out[gi] = True
-    return out
 
 
 def alcance_calle(semiancho: np.ndarray, config: Config = CONFIG) -> float:

@@ -310,6 +310,14 @@ def puntos_en_poligonos(poligonos: np.ndarray, x: np.ndarray, y: np.ndarray,
     return np.concatenate(ti), np.concatenate(kj)
 
 
+def cubre(areas: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Máscara: el punto ``(x[i], y[i])`` está en alguna de ``areas`` o en su borde (ver
+    :func:`puntos_en_poligonos`)."""
+    out = np.zeros(len(x), dtype=bool)
+    out[puntos_en_poligonos(areas, x, y)[0]] = True
+    return out
+
+
 def asignar_zonas(
     geoms: np.ndarray,
     capas: dict[str, gpd.GeoDataFrame],
