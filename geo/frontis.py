@@ -58,6 +58,7 @@ PASO_TROZO_M = 1.0
 MIN_EXTERIOR_M = 1.0
 """Lindero exterior mínimo (m) para avisar FRONTIS_SIN_VIA en vez de PREDIO_SIN_FRONTIS."""
 _LOTE_CONSULTA = 100_000  # segmentos por consulta al STRtree: acota la memoria
+_MIN_PARES_POR_HILO = 200_000  # asignar_a_vias: menos pares no compensan un hilo
 
 # ---- geometría de segmentos (numpy) ----
 
@@ -569,10 +570,41 @@ def asignar_a_vias(
         return vacio
     n_filas = len(vias)
     pi, vj = _pares_via(piezas, vseg, semiancho[vfila] + tolerancia, poligonos, dueno)
-    t = _medir(piezas, pi, vseg, vj, vfila, n_filas, semiancho, tolerancia)
+    # Cada pieza se decide solo con sus pares: por rangos de piezas, en varios hilos (numpy
+    # suelta el GIL). Cada rango da sus tramos en el orden de siempre (por pieza), así que
+    # juntarlos por clase (enteras, mitades A de ochava, mitades B, trozos) da lo mismo que
+    # todo de una vez.
+    partes = max(1, min(os.cpu_count() or 1, len(pi) // _MIN_PARES_POR_HILO))
+    cortes = np.linspace(0, len(piezas), partes + 1).astype(np.int64)
+
+    def rango(k):
+        m = (pi >= cortes[k]) & (pi < cortes[k + 1]) if partes > 1 else slice(None)
+        return _asignar_pares(piezas, pi[m], vj[m], vseg, vfila, n_filas, semiancho,
+                              tolerancia)
+
+    if partes > 1:
+        with ThreadPoolExecutor(partes) as hilos:
+            resultados = list(hilos.map(rango, range(partes)))
+    else:
+        resultados = [rango(0)]
+    clases = [[r[c] for r in resultados] for c in range(len(resultados[0]))]
+    tramos = np.vstack([x[0] for clase in clases for x in clase])
+    origen = np.concatenate([x[1] for clase in clases for x in clase])
+    fila = np.concatenate([x[2] for clase in clases for x in clase])
+    return tramos, origen, fila
+
+
+def _asignar_pares(piezas, pi, vj, vseg, vfila, n_filas, semiancho, tol):
+    """:func:`asignar_a_vias` con los pares (pieza, segmento de vía) ya buscados.
+
+    Returns
+    -------
+    Cuatro clases de tramos ``(tramos, origen, fila)``, cada una en el orden de las piezas:
+    piezas enteras (caso 1), mitades A de ochava, mitades B, trozos.
+    """
+    t = _medir(piezas, pi, vseg, vj, vfila, n_filas, semiancho, tol)
 
     # Caso 1: paralela a una fila y los tres puntos a su alcance: la pieza entera.
-    tol = tolerancia
     ok1 = (t.par & (t.ca <= tol) & (t.cb <= tol) & (t.cm <= tol)).to_numpy()
     uno = _elegir(t, ok1, "cm")
     resto = t[~t.pieza.isin(uno.pieza)]
@@ -590,21 +622,18 @@ def asignar_a_vias(
     # Caso trozos: junto a alguna vía paralela pero sin una sola que la cubra entera.
     con_par = resto[resto.par & ~resto.pieza.isin(och.pieza)].pieza.unique()
 
-    tramos, origen, fila = [piezas[uno.pieza.to_numpy()]], [uno.pieza.to_numpy()], [
-        uno.fila.to_numpy()
-    ]
+    vacio = (np.empty((0, 4)), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+    enteras = (piezas[uno.pieza.to_numpy()], uno.pieza.to_numpy(), uno.fila.to_numpy())
+    mitad_a = mitad_b = trozos = vacio
     if len(och):
         p = piezas[och.pieza.to_numpy()]
         mx, my = (p[:, 0] + p[:, 2]) / 2, (p[:, 1] + p[:, 3]) / 2
-        tramos += [np.c_[p[:, :2], mx, my], np.c_[mx, my, p[:, 2:]]]
-        origen += [och.pieza.to_numpy()] * 2
-        fila += [och.fila_a.to_numpy(), och.fila_b.to_numpy()]
+        o = och.pieza.to_numpy()
+        mitad_a = (np.c_[p[:, :2], mx, my], o, och.fila_a.to_numpy())
+        mitad_b = (np.c_[mx, my, p[:, 2:]], o, och.fila_b.to_numpy())
     if len(con_par):
-        tr, o, f = _asignar_trozos(piezas, con_par, pi, vj, vseg, vfila, n_filas, semiancho, tol)
-        tramos.append(tr)
-        origen.append(o)
-        fila.append(f)
-    return np.vstack(tramos), np.concatenate(origen), np.concatenate(fila)
+        trozos = _asignar_trozos(piezas, con_par, pi, vj, vseg, vfila, n_filas, semiancho, tol)
+    return enteras, mitad_a, mitad_b, trozos
 
 
 def _distancia_envolventes(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -365,3 +365,30 @@ def test_busqueda_por_poligonos_da_los_mismos_pares_que_el_arbol_de_segmentos():
         trozos = np.c_[q[i, :2] + np.outer(f0, d), q[i, :2] + np.outer(f1, d)]
         cerca = _distancia_envolventes(trozos, np.repeat(g[i:i + 1], n[i], axis=0)) <= alcance[i]
         assert np.all((k[cerca] >= k0[i]) & (k[cerca] < k1[i]))
+
+
+def test_asignar_por_rangos_de_piezas_da_lo_mismo(monkeypatch):
+    """asignar_a_vias reparte las piezas en rangos (un hilo cada uno) solo con muchos pares:
+    forzado a 3 rangos en el distrito de ejemplo, mismos tramos, en el mismo orden, que de una
+    vez; y el distrito tiene de las cuatro clases (enteras, dos mitades de ochava, trozos)."""
+    import geo.frontis as F
+    from geo.generador import generar_distrito
+
+    capas = generar_distrito()
+    _, geoms, _ = F.huellas(capas["predios"])
+    piezas, dueno = F.linderos_exteriores(geoms, capas["areas_verdes"].geometry.to_numpy())
+    vias = capas["vias"]
+    semiancho = F.semiancho_vias(vias)
+    una_vez = F.asignar_a_vias(piezas, vias, semiancho, 0.5, geoms, dueno)
+
+    vseg, vfila = F.segmentos(vias.geometry.to_numpy())
+    pi, vj = F._pares_via(piezas, vseg, semiancho[vfila] + 0.5, geoms, dueno)
+    clases = F._asignar_pares(piezas, pi, vj, vseg, vfila, len(vias), semiancho, 0.5)
+    assert all(len(c[0]) > 0 for c in clases)
+    assert sum(len(c[0]) for c in clases) == len(una_vez[0])
+
+    monkeypatch.setattr(F, "_MIN_PARES_POR_HILO", 1)
+    monkeypatch.setattr(F.os, "cpu_count", lambda: 3)
+    por_rangos = F.asignar_a_vias(piezas, vias, semiancho, 0.5, geoms, dueno)
+    for a, b in zip(por_rangos, una_vez):
+        np.testing.assert_array_equal(a, b)
