@@ -7,6 +7,7 @@ devolvió el anterior.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from pathlib import Path
 
@@ -53,34 +54,55 @@ def cargar_capas(ruta: str | Path, config: Config = CONFIG,
         raise ErrorDatos(f"{ruta.name} no tiene las capas obligatorias: {', '.join(faltan)}. "
                          f"Ejecute 'catastro validar {ruta}' para el detalle.", "CAPA_FALTANTE")
     capas: dict[str, gpd.GeoDataFrame] = {}
-    for nombre in (n for n in CAPAS if n in presentes):
-        esquema = CAPAS[nombre]
-        gdf = leidas[nombre] if leidas is not None else _leer(ruta, nombre)
-        sin_col = [c.nombre for c in esquema.columnas if c.obligatoria and c.nombre not in gdf]
-        if sin_col:
-            raise ErrorDatos(f"La capa '{nombre}' no tiene las columnas {', '.join(sin_col)}. "
-                             f"Ejecute 'catastro validar {ruta}'.", "COLUMNA_FALTANTE")
-        gdf, problemas = convertir_columnas(gdf, esquema)
-        errores = [p for p in problemas if p.severidad == "error"]
-        if errores:
-            raise ErrorDatos(
-                f"La capa '{nombre}' tiene {len(errores)} valores vacíos o mal escritos (el "
-                f"primero: {errores[0].elemento}: {errores[0].mensaje}). Ejecute "
-                f"'catastro validar {ruta}' y corríjalos.", errores[0].codigo)
-        gdf = a_crs_metrico(gdf, nombre, config)
-        geoms = gdf.geometry.to_numpy()
-        malas = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-        malas[~malas] = ~en_bloques(shapely.is_valid, geoms[~malas])
-        if malas.any():
-            i = int(np.flatnonzero(malas)[0])
-            clave = esquema.clave
-            elem = gdf[clave].iloc[i] if clave and clave in gdf else f"#{i}"
-            raise ErrorDatos(
-                f"La capa '{nombre}' tiene {int(malas.sum())} geometrías vacías o inválidas "
-                f"(la primera: {elem}). Ejecute 'catastro validar {ruta}' y corríjalas.",
-                "GEOM_INVALIDA")
-        capas[nombre] = gdf
+    with ThreadPoolExecutor(1) as hilo:
+        for nombre in (n for n in CAPAS if n in presentes):
+            gdf = leidas[nombre] if leidas is not None else _leer(ruta, nombre)
+            capas[nombre] = _preparar(gdf, nombre, ruta, config, hilo)
     return capas
+
+
+def _geometrias_malas(geoms: np.ndarray) -> np.ndarray:
+    """Máscara de las geometrías vacías, faltantes o inválidas."""
+    malas = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    malas[~malas] = ~en_bloques(shapely.is_valid, geoms[~malas])
+    return malas
+
+
+def _preparar(gdf: gpd.GeoDataFrame, nombre: str, ruta, config: Config,
+              hilo: ThreadPoolExecutor) -> gpd.GeoDataFrame:
+    """Una capa leída, lista para derivar (ver :func:`cargar_capas`); ``ErrorDatos`` si no.
+
+    Si ya está en el CRS métrico, la validez de sus geometrías se revisa en ``hilo`` mientras
+    se convierten las columnas (GEOS y Arrow sueltan el GIL): con un millón de predios, ~0,3 s
+    menos. Los errores salen en el mismo orden: primero columnas, después geometrías.
+    """
+    esquema = CAPAS[nombre]
+    sin_col = [c.nombre for c in esquema.columnas if c.obligatoria and c.nombre not in gdf]
+    if sin_col:
+        raise ErrorDatos(f"La capa '{nombre}' no tiene las columnas {', '.join(sin_col)}. "
+                         f"Ejecute 'catastro validar {ruta}'.", "COLUMNA_FALTANTE")
+    validez = None
+    if gdf.crs is not None and gdf.crs == config.crs_metrico:
+        validez = hilo.submit(_geometrias_malas, gdf.geometry.to_numpy())
+    gdf, problemas = convertir_columnas(gdf, esquema)
+    errores = [p for p in problemas if p.severidad == "error"]
+    if errores:
+        raise ErrorDatos(
+            f"La capa '{nombre}' tiene {len(errores)} valores vacíos o mal escritos (el "
+            f"primero: {errores[0].elemento}: {errores[0].mensaje}). Ejecute "
+            f"'catastro validar {ruta}' y corríjalos.", errores[0].codigo)
+    gdf = a_crs_metrico(gdf, nombre, config)
+    malas = validez.result() if validez is not None else _geometrias_malas(
+        gdf.geometry.to_numpy())
+    if malas.any():
+        i = int(np.flatnonzero(malas)[0])
+        clave = esquema.clave
+        elem = gdf[clave].iloc[i] if clave and clave in gdf else f"#{i}"
+        raise ErrorDatos(
+            f"La capa '{nombre}' tiene {int(malas.sum())} geometrías vacías o inválidas "
+            f"(la primera: {elem}). Ejecute 'catastro validar {ruta}' y corríjalas.",
+            "GEOM_INVALIDA")
+    return gdf
 
 
 class _Nombre(str):

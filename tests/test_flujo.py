@@ -122,6 +122,26 @@ def test_tarifas_con_capas_rotas_no_escribe_nada(tmp_path, correr):
     assert not (tmp_path / "t").exists()
 
 
+@pytest.mark.parametrize("crs", [None, "EPSG:4326"])
+def test_derivar_con_un_predio_invalido_lo_nombra(tmp_path, correr, crs):
+    """La validez de las geometrías se revisa en otro hilo si la capa ya está en el CRS
+    métrico, o después de reproyectarla si no: el mismo error, con el código del predio."""
+    from shapely.geometry import Polygon
+
+    capas = capas_minimas()
+    p = capas["predios"]
+    x0, y0 = p.geometry.iloc[2].bounds[:2]
+    moño = Polygon([(x0, y0), (x0 + 10, y0 + 20), (x0 + 10, y0), (x0, y0 + 20)])
+    p.loc[p.index[2], "geometry"] = moño  # se cruza a sí mismo: inválido
+    if crs:
+        capas = {n: c.to_crs(crs) for n, c in capas.items()}
+    ruta = escribir(capas, tmp_path / "moño.gpkg")
+    rc, out, err = correr("derivar", ruta, "--salida", tmp_path / "d.gpkg")
+    assert rc == 1 and "Traceback" not in err
+    assert "1 geometrías vacías o inválidas (la primera: 190301-01-001-003)" in err
+    assert not (tmp_path / "d.gpkg").exists()
+
+
 def test_personales_fuera_de_las_salidas_publicadas(salidas, tmp_path):
     for archivo in (tmp_path / "t").rglob("*"):
         if archivo.suffix in (".csv", ".json", ".html"):
