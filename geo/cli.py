@@ -654,9 +654,9 @@ def principal() -> None:
     ``os._exit``.
     """
     global _conservados
-    from geo.memoria import limitar_arenas
+    from geo.memoria import ajustar_malloc
 
-    limitar_arenas()  # antes de que se lance ningún hilo
+    ajustar_malloc()  # antes de que se lance ningún hilo
     _conservados = []
     codigo = main()
     sys.stdout.flush()

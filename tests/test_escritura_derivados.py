@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import geopandas as gpd
 import pandas as pd
 import pyogrio
@@ -99,3 +101,35 @@ def test_soltar_cache_no_toca_el_archivo(tmp_path):
     soltar_cache(tmp_path / "no_existe.gpkg")  # sin error
     devolver_memoria_libre()
     assert ruta.read_bytes() == b"contenido anterior" * 1000
+
+
+_MAPA_DE_UN_ARREGLO = """
+import sys
+import numpy as np
+if sys.argv[1] == "ajustado":
+    from geo.memoria import ajustar_malloc
+    ajustar_malloc()
+a = np.ones(8_000_000)  # 64 MB: más que el máximo de glibc para pedirlo al montón
+a[:] = 2.0
+inicio = a.__array_interface__["data"][0]
+for linea in open("/proc/self/maps"):
+    rango, _, _, _, _, *nombre = linea.split()
+    desde, hasta = (int(x, 16) for x in rango.split("-"))
+    if desde <= inicio < hasta:
+        print(nombre[0] if nombre else "anonimo")
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mallopt es de glibc (Linux)")
+def test_ajustar_malloc_saca_los_arreglos_grandes_del_monton():
+    """Sin ajustar, glibc da un arreglo de 64 MB con mmap (una región anónima aparte, que
+    devuelve al liberarlo); con ajustar_malloc, sale del montón ([heap]) y se reusa."""
+    import subprocess
+
+    def region(modo):
+        r = subprocess.run([sys.executable, "-c", _MAPA_DE_UN_ARREGLO, modo],
+                           capture_output=True, text=True, check=True)
+        return r.stdout.strip()
+
+    assert region("normal") == "anonimo"
+    assert region("ajustado") == "[heap]"
