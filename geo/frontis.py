@@ -860,6 +860,9 @@ def calcular_frontis(
         frec = pd.to_numeric(sectores_barrido["frecuencia_semanal"], errors="coerce").to_numpy()
         t["sector_barrido"] = np.where(pos >= 0, sect[np.maximum(pos, 0)], None)
         t["frecuencia_semanal"] = np.where(pos >= 0, frec[np.maximum(pos, 0)], np.nan)
+        # orden del nombre del sector (sin sector: al final), para agrupar por enteros
+        sector_orden = _codigos_orden(pd.Series(np.append(sect, None), dtype=object))[
+            np.where(pos >= 0, pos, len(sect))]
         if (pos < 0).any():
             fuera = pos < 0
             esperado = cubre(area_esperada(sectores_barrido, zona_urbana), mx[fuera], my[fuera])
@@ -883,6 +886,7 @@ def calcular_frontis(
     else:
         t["sector_barrido"] = None
         t["frecuencia_semanal"] = np.nan
+        sector_orden = np.zeros(len(t), dtype=np.int64)
     del mx, my
     nombres = _texto_o_none(vias["nombre"]) if "nombre" in vias.columns else np.full(
         len(vias), None
@@ -894,7 +898,8 @@ def calcular_frontis(
     else:
         t["cuadra"] = pd.array([pd.NA] * len(t), dtype="Int64")
 
-    matriz = _agregar_trozos(t, lineas)
+    via_orden = _codigos_orden(pd.Series(nombres, dtype=object))[fila]
+    matriz = _agregar_trozos(t, lineas, via_orden, sector_orden)
     sector_h = _sector_del_trozo_mayor(matriz, n_h)
     del lineas
     frentes = _prorratear(matriz, predios, huella)
@@ -946,17 +951,45 @@ def exigir_mismo_crs(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, na: str, nb: str)
         )
 
 
-def _agregar_trozos(t: pd.DataFrame, lineas: np.ndarray) -> gpd.GeoDataFrame:
-    """Un trozo por huella, vía, cuadra y sector; longitud en centímetros enteros."""
-    claves = ["huella", "via", "cuadra", "sector_barrido"]
-    cols = claves + ["frecuencia_semanal", "_cm", "longitud_m", "geometry"]
+def _agregar_trozos(t: pd.DataFrame, lineas: np.ndarray, via_orden: np.ndarray,
+                    sector_orden: np.ndarray) -> gpd.GeoDataFrame:
+    """Un trozo por huella, vía, cuadra y sector; longitud en centímetros enteros.
+
+    Filas en el orden de ``t.groupby(["huella", "via", "cuadra", "sector_barrido"],
+    dropna=False, sort=True)``, y las mismas sumas; pero los grupos salen de enteros y no de
+    los textos: ``via_orden`` y ``sector_orden``, por fila de ``t``, ordenan como el nombre de
+    la vía y del sector (los faltantes al final). Con 1,3 M tramos, ~0,5 s menos.
+    """
+    cols = ["huella", "via", "cuadra", "sector_barrido", "frecuencia_semanal", "_cm",
+            "longitud_m", "geometry"]
     if t.empty:
         return gpd.GeoDataFrame({c: [] for c in cols}, geometry="geometry")
-    g = t.groupby(claves, dropna=False, sort=True)
-    gid = g.ngroup().to_numpy()
-    out = g.agg(longitud_m=("longitud_m", "sum"),
-                frecuencia_semanal=("frecuencia_semanal", "first")).reset_index()
-    orden = np.argsort(gid, kind="stable")
+    h = t["huella"].to_numpy(dtype=np.int64)
+    cuadra_orden = _codigos_orden(t["cuadra"])
+    orden = np.lexsort((sector_orden, cuadra_orden, via_orden, h))  # estable
+    nuevo = np.ones(len(orden), dtype=bool)
+    for k in (h, via_orden, cuadra_orden, sector_orden):
+        ko = k[orden]
+        nuevo[1:] &= ko[1:] == ko[:-1]
+    nuevo[1:] = ~nuevo[1:]
+    gid = np.empty(len(orden), dtype=np.int64)
+    gid[orden] = np.cumsum(nuevo) - 1  # grupo de cada fila de t
+    inicio = np.flatnonzero(nuevo)
+    primera = orden[inicio]  # primera fila (en el orden de t) de cada grupo
+    # frecuencia: la primera no faltante del grupo, como 'first' de pandas
+    fo = t["frecuencia_semanal"].to_numpy(dtype=float)[orden]
+    n = len(fo)
+    k = np.minimum.reduceat(np.where(np.isnan(fo), n, np.arange(n)), inicio)
+    frecuencia = np.where(k < n, fo[np.minimum(k, n - 1)], np.nan)
+    out = pd.DataFrame({
+        "huella": h[primera],
+        "via": t["via"].array.take(primera),
+        "cuadra": t["cuadra"].array.take(primera),
+        "sector_barrido": t["sector_barrido"].array.take(primera),
+        "frecuencia_semanal": frecuencia,
+        # suma de pandas (compensada, en el orden de t): las mismas cifras que el groupby
+        "longitud_m": t["longitud_m"].groupby(gid, sort=True).sum().to_numpy(),
+    })
     # line_merge solo donde hay más de un trozo: el de un solo trozo es el trozo mismo
     cuenta = np.bincount(gid, minlength=len(out))
     varios = cuenta[gid[orden]] > 1
