@@ -1029,36 +1029,42 @@ def _prorratear(matriz: gpd.GeoDataFrame, predios: gpd.GeoDataFrame, huella: np.
     """Reparte cada trozo de la matriz entre sus unidades (mayor resto, al centímetro).
 
     Una huella de una sola unidad se lleva el trozo entero (su peso es 1: el reparto no
-    cambia nada), sin pasar por el cruce con las unidades; solo las de propiedad horizontal
-    se reparten. Filas ordenadas por predio, vía y cuadra.
+    cambia nada); solo los trozos de propiedad horizontal se reparten. Se decide primero, con
+    enteros, qué trozo de la matriz y qué centímetros lleva cada fila y en qué orden (por
+    predio, vía y cuadra, estable), y cada columna se toma una sola vez.
     """
     cols = ["codigo", "via", "cuadra", "sector_barrido", "frecuencia_semanal", "longitud_m",
             "geometry", "_pos", "_cm"]
+    m = matriz.reset_index(drop=True)
     codigo = predios["codigo"].astype(str).array  # texto de Arrow: sin un objeto por predio
     unidades_h = np.bincount(huella, minlength=int(huella.max()) + 1 if len(huella) else 0)
-    m = matriz.reset_index(drop=True)
     h_m = m["huella"].to_numpy(dtype=np.int64)
+    cm_m = m["_cm"].to_numpy(dtype=np.int64)
     sola = unidades_h[h_m] == 1 if len(m) else np.zeros(0, dtype=bool)
     # huella de una unidad → posición de esa unidad
     unica = np.full(len(unidades_h), -1, dtype=np.int64)
     una = unidades_h[huella] == 1
     unica[huella[una]] = np.flatnonzero(una)
-    x1 = (m if sola.all() else m[sola]).drop(columns="huella")
-    pos1 = unica[h_m[sola]]
-    x1.insert(0, "codigo", codigo.take(pos1))
-    x1["_pos"] = pos1
-    x1["longitud_m"] = x1["_cm"].to_numpy() / 100.0
-    partes = [x1]
-    if (~sola).any():
-        partes.append(_prorratear_ph(m[~sola], predios, huella, codigo))
-    x = pd.concat(partes, ignore_index=True) if len(partes) > 1 else x1
-    con = x["_cm"].to_numpy() > 0
-    if not con.all():
-        x = x[con]
-    orden = np.lexsort((_codigos_orden(x["cuadra"]), _codigos_orden(x["via"]),
-                        x["_pos"].to_numpy()))  # estable, como sort_values(kind="stable")
-    if len(orden) and not (orden[1:] > orden[:-1]).all():  # sin PH suele estar ya en orden
-        x = x.iloc[orden]
+    trozo = np.flatnonzero(sola)
+    pos = unica[h_m[trozo]]
+    cm = cm_m[trozo]
+    if not sola.all():
+        t_ph, p_ph, c_ph = _prorratear_ph(np.flatnonzero(~sola), h_m, cm_m, predios, huella)
+        trozo, pos, cm = (np.concatenate(x) for x in ((trozo, t_ph), (pos, p_ph), (cm, c_ph)))
+    con = cm > 0
+    trozo, pos, cm = trozo[con], pos[con], cm[con]
+    orden = np.lexsort((_codigos_orden(m["cuadra"])[trozo], _codigos_orden(m["via"])[trozo],
+                        pos))  # estable, como sort_values(kind="stable")
+    trozo, pos, cm = trozo[orden], pos[orden], cm[orden]
+    x = pd.DataFrame({
+        "codigo": codigo.take(pos),
+        **{c: m[c].array.take(trozo) for c in ("via", "cuadra", "sector_barrido",
+                                               "frecuencia_semanal")},
+        "longitud_m": cm / 100.0,
+        "geometry": m.geometry.array.take(trozo),
+        "_pos": pos,
+        "_cm": cm,
+    })
     return x[cols]
 
 
@@ -1068,28 +1074,34 @@ def _codigos_orden(serie: pd.Series) -> np.ndarray:
     return np.where(codigos < 0, codigos.max(initial=-1) + 1, codigos)
 
 
-def _prorratear_ph(m: pd.DataFrame, predios: gpd.GeoDataFrame, huella: np.ndarray,
-                   codigo) -> pd.DataFrame:
-    """:func:`_prorratear` de los trozos de huellas con varias unidades."""
+def _prorratear_ph(trozos: np.ndarray, h_m: np.ndarray, cm_m: np.ndarray,
+                   predios: gpd.GeoDataFrame, huella: np.ndarray):
+    """:func:`_prorratear` de los trozos ``trozos`` (posiciones en la matriz), de huellas con
+    varias unidades: por cada trozo, en orden, una fila por unidad (en el orden de los
+    predios), con sus centímetros por mayor resto (desempate: el predio que va antes).
+
+    Returns ``(trozo, posición del predio, centímetros)`` de cada fila.
+    """
     ph = np.flatnonzero(np.bincount(huella)[huella] > 1)  # las unidades de esas huellas
-    unidades = pd.DataFrame(
-        {"huella": huella[ph], "_pos": ph, "codigo": codigo.take(ph),
-         "_w": pesos_ph(predios, huella)[ph]}
-    )
-    m = m.reset_index(drop=True)
-    m["_trozo"] = np.arange(len(m))
-    x = m.drop(columns="_cm").merge(unidades, on="huella", how="inner")
-    x["_cm_m"] = m["_cm"].to_numpy()[x["_trozo"].to_numpy()]
-    exacto = x["_cm_m"].to_numpy() * x["_w"].to_numpy()
+    ph = ph[np.argsort(huella[ph], kind="stable")]  # agrupadas por huella, en su orden
+    desde = np.searchsorted(huella[ph], np.arange(int(huella.max()) + 2))
+    h = h_m[trozos]
+    cuantas = desde[h + 1] - desde[h]
+    fila_trozo = np.repeat(trozos, cuantas)
+    inicio = np.cumsum(cuantas) - cuantas
+    unidad = ph[np.repeat(desde[h], cuantas) + np.arange(cuantas.sum())
+                - np.repeat(inicio, cuantas)]
+    cm_t = cm_m[fila_trozo]
+    exacto = cm_t * pesos_ph(predios, huella)[unidad]
     base = np.floor(exacto + 1e-9).astype(np.int64)
-    x["_base"] = base
-    x["_resto"] = exacto - base
-    faltan = x["_cm_m"] - x.groupby("_trozo")["_base"].transform("sum")
-    rango = x.sort_values(["_trozo", "_resto", "_pos"], ascending=[True, False, True]) \
-        .groupby("_trozo").cumcount().reindex(x.index)
-    x["_cm"] = base + (rango.to_numpy() < faltan.to_numpy())
-    x["longitud_m"] = x["_cm"] / 100.0
-    return x
+    resto = exacto - base
+    grupo = np.repeat(np.arange(len(trozos)), cuantas)
+    faltan = cm_m[trozos] - np.bincount(grupo, weights=base, minlength=len(trozos)).astype(
+        np.int64)
+    orden = np.lexsort((unidad, -resto, grupo))  # por trozo: mayor resto, luego el predio
+    rango = np.empty(len(orden), dtype=np.int64)
+    rango[orden] = np.arange(len(orden)) - np.repeat(inicio, cuantas)
+    return fila_trozo, unidad, base + (rango < faltan[grupo])
 
 
 def problemas_por_huella(codigo: str, claves: np.ndarray, geoms: np.ndarray,
