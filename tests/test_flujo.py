@@ -136,7 +136,7 @@ def test_derivar_con_un_predio_invalido_lo_nombra(tmp_path, correr, crs):
     if crs:
         capas = {n: c.to_crs(crs) for n, c in capas.items()}
     ruta = escribir(capas, tmp_path / "moño.gpkg")
-    rc, out, err = correr("derivar", ruta, "--salida", tmp_path / "d.gpkg")
+    rc, _, err = correr("derivar", ruta, "--salida", tmp_path / "d.gpkg")
     assert rc == 1 and "Traceback" not in err
     assert "1 geometrías vacías o inválidas (la primera: 190301-01-001-003)" in err
     assert not (tmp_path / "d.gpkg").exists()
