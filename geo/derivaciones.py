@@ -289,8 +289,9 @@ def _derivar(capas, umbral_cerca_m, distancia, config, al_tener_frentes=None) ->
     # que si todo fuera secuencial.
     if verdes is None:
         verdes = gpd.GeoDataFrame({"nombre": []}, geometry=gpd.GeoSeries([]), crs=predios.crs)
+    arbol = shapely.STRtree(hgeoms)  # uno solo para zonas y para buscar vías cercanas
     with ThreadPoolExecutor(1) as hilo:
-        zonas_en_curso = hilo.submit(asignar_zonas, hgeoms, capas)
+        zonas_en_curso = hilo.submit(asignar_zonas, hgeoms, capas, arbol=arbol)
         cercana = None
         if distancia == "euclidea" and len(verdes):
             cercana = hilo.submit(verde_mas_cercano, hgeoms, verdes.geometry.to_numpy())
@@ -304,7 +305,7 @@ def _derivar(capas, umbral_cerca_m, distancia, config, al_tener_frentes=None) ->
                                       capas.get("zona_urbana")))
 
         avisos_zonas = hilo.submit(avisos_de_zonas)
-        medida = medir_frontis(hgeoms, vias, capas.get("areas_verdes"), config)
+        medida = medir_frontis(hgeoms, vias, capas.get("areas_verdes"), config, arbol)
         # la categoría de parques solo necesita los tramos ya asignados a una vía: se calcula
         # en el hilo de al lado (ya libre) mientras aquí se reparte el frontis
         parques = hilo.submit(categoria_parques, hgeoms, medida.tabla, vias, verdes,

@@ -368,8 +368,9 @@ class _SegmentosPorPoligono:
     polígono, así que no se pierde ningún par.
     """
 
-    def __init__(self, poligonos: np.ndarray, segs: np.ndarray, dueno: np.ndarray):
-        self.arbol = shapely.STRtree(poligonos)
+    def __init__(self, poligonos: np.ndarray, segs: np.ndarray, dueno: np.ndarray,
+                 arbol: shapely.STRtree | None = None):
+        self.arbol = shapely.STRtree(poligonos) if arbol is None else arbol  # de poligonos
         orden = np.argsort(dueno, kind="stable")
         self.segs_de = orden  # segmentos agrupados por polígono
         self.inicio = np.searchsorted(dueno[orden], np.arange(len(poligonos) + 1))
@@ -476,18 +477,20 @@ def _complemento(cand, largos, s, lo, hi, tol):
 # --------------------------------------------------------------------------------------------
 
 
-def _pares_via(piezas, vseg, alcance_seg, poligonos=None, dueno=None):
+def _pares_via(piezas, vseg, alcance_seg, poligonos=None, dueno=None, arbol=None):
     """Pares (pieza, segmento de vía) cuyas envolventes están a menos del alcance.
 
     Agrupados por segmento de vía en orden creciente (el orden de ``STRtree.query``, del que
     depende el desempate de :func:`agrupar_min`). Con ``poligonos`` (los polígonos de los
     que salen las piezas) y ``dueno`` (posición del polígono de cada pieza) se buscan por
-    :class:`_SegmentosPorPoligono`, sin crear una línea por pieza; mismos pares.
+    :class:`_SegmentosPorPoligono`, sin crear una línea por pieza; mismos pares (``arbol``:
+    el ``STRtree`` de ``poligonos``, si ya existe).
     """
     if len(piezas) == 0 or len(vseg) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     if poligonos is not None:
-        vj, pi = _SegmentosPorPoligono(poligonos, piezas, dueno).query(vseg, alcance_seg)
+        vj, pi = _SegmentosPorPoligono(poligonos, piezas, dueno, arbol).query(vseg,
+                                                                            alcance_seg)
         return pi, vj
     arbol = shapely.STRtree(como_lineas(piezas))
     vj, pi = arbol.query(diagonales(vseg, alcance_seg))
@@ -550,11 +553,13 @@ def asignar_a_vias(
     tolerancia: float,
     poligonos: np.ndarray | None = None,
     dueno: np.ndarray | None = None,
+    arbol: shapely.STRtree | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Asigna cada pieza de lindero exterior a la vía (fila) a la que da, si da a alguna.
 
     ``poligonos`` y ``dueno`` (huellas y huella de cada pieza, de
-    :func:`linderos_exteriores`), si se dan, solo aceleran la búsqueda de vías cercanas.
+    :func:`linderos_exteriores`), si se dan, solo aceleran la búsqueda de vías cercanas;
+    ``arbol``, el ``STRtree`` de ``poligonos`` si ya existe, también.
 
     Returns
     -------
@@ -569,7 +574,7 @@ def asignar_a_vias(
     if len(vseg) == 0:
         return vacio
     n_filas = len(vias)
-    pi, vj = _pares_via(piezas, vseg, semiancho[vfila] + tolerancia, poligonos, dueno)
+    pi, vj = _pares_via(piezas, vseg, semiancho[vfila] + tolerancia, poligonos, dueno, arbol)
     # Cada pieza se decide solo con sus pares: por rangos de piezas, en varios hilos (numpy
     # suelta el GIL). Cada rango da sus tramos en el orden de siempre (por pieza), así que
     # juntarlos por clase (enteras, mitades A de ochava, mitades B, trozos) da lo mismo que
@@ -760,6 +765,7 @@ def medir_frontis(
     vias: gpd.GeoDataFrame,
     areas_verdes: gpd.GeoDataFrame | None = None,
     config: Config = CONFIG,
+    arbol: shapely.STRtree | None = None,
 ) -> MedidaFrontis:
     """Pasos 2 y 3 del frontis (ver el docstring del módulo): lindero exterior de cada huella
     y sus tramos asignados a una vía. :func:`calcular_frontis` los reparte después por sector,
@@ -770,13 +776,14 @@ def medir_frontis(
     ----------
     geoms : polígonos de las huellas (``huellas(predios)[1]``), en CRS métrico, igual que
         ``vias`` y ``areas_verdes`` (no se revisa aquí: :func:`calcular_frontis` lo exige).
+    arbol : ``STRtree(geoms)``, si ya existe (no se repite).
     """
     tol = float(config.tolerancia_frontis_m)
     obst = None if areas_verdes is None else areas_verdes.geometry.to_numpy()
     piezas, dueno = linderos_exteriores(geoms, obst, tol)
     exterior_h = np.bincount(dueno, weights=largo(piezas), minlength=len(geoms))
     semiancho = semiancho_vias(vias, config)
-    tramos, origen, fila = asignar_a_vias(piezas, vias, semiancho, tol, geoms, dueno)
+    tramos, origen, fila = asignar_a_vias(piezas, vias, semiancho, tol, geoms, dueno, arbol)
     tabla = pd.DataFrame(
         {
             "huella": dueno[origen],

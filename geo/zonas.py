@@ -333,6 +333,7 @@ def asignar_zonas(
     capas: dict[str, gpd.GeoDataFrame],
     barrio_declarado: pd.Series | None = None,
     umbral_division: float = UMBRAL_DIVISION,
+    arbol: shapely.STRtree | None = None,
 ) -> pd.DataFrame:
     """Zona de recolección, sector de recolección, zona de serenazgo y barrio por geometría.
 
@@ -342,6 +343,7 @@ def asignar_zonas(
     capas : capas del distrito; las ausentes dan ``None`` (barrio: el declarado).
     barrio_declarado : barrio declarado, alineado con ``geoms`` (respaldo si no hay capa
         ``barrios`` o el predio queda fuera de todos).
+    arbol : ``STRtree(geoms)``, si ya existe (no se repite).
 
     Returns
     -------
@@ -363,7 +365,7 @@ def asignar_zonas(
             raise ErrorDatos(f"La capa '{capa}' no tiene la columna '{col_capa}'.",
                              "COLUMNA_FALTANTE")
         if predios is None:
-            predios = _Predios(geoms)
+            predios = _Predios(geoms, arbol)
         r = _asignar(predios, zonas, umbral_division)
         valores = zonas[col_capa].astype("string").astype(object).to_numpy()
         valores = np.where(pd.notna(valores), valores, None)  # <NA> → None (pocas filas)
