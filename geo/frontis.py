@@ -911,8 +911,9 @@ def calcular_frontis(
     del lineas
     frentes = _prorratear(matriz, predios, huella)
     del matriz
-    cm_pred = frentes.groupby("_pos")["_cm"].sum().reindex(range(len(predios)), fill_value=0)
-    frontis_m = pd.Series(cm_pred.to_numpy() / 100.0, index=predios.index, name="frontis_m")
+    cm_pred = np.bincount(frentes["_pos"].to_numpy(), weights=frentes["_cm"].to_numpy(),
+                          minlength=len(predios))  # centímetros enteros: suma exacta
+    frontis_m = pd.Series(cm_pred / 100.0, index=predios.index, name="frontis_m")
     exterior_m = pd.Series(exterior_h[huella], index=predios.index, name="exterior_m")
     frentes = frentes.drop(columns=["_pos", "_cm"]).reset_index(drop=True)
     for col in ("via", "sector_barrido"):
