@@ -16,6 +16,7 @@ Fuera de Linux con glibc no hacen nada.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
@@ -86,8 +87,7 @@ def soltar_cache(ruta) -> None:
     except OSError:  # no existe todavía, o no se puede leer: nada que soltar
         return
     try:
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    except OSError:
-        pass
+        with contextlib.suppress(OSError):
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
     finally:
         os.close(fd)

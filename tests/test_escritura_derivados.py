@@ -77,13 +77,19 @@ def test_frentes_que_no_pasan_por_arrow_se_escriben_al_terminar(tmp_path, siempr
 
     capas = distrito()
     normal = D.escribir_derivados(D.derivar(capas), tmp_path / "normal.gpkg")
-    original = C._tabla_arrow
-    monkeypatch.setattr(C, "_tabla_arrow",
+    original = C._partes_arrow  # lo que usan EscrituraAparte y escribir_capa_gpkg
+    monkeypatch.setattr(C, "_partes_arrow",
                         lambda gdf: None if "longitud_m" in gdf.columns else original(gdf))
+    escritas = []
+    escribir = D.escribir_capa_gpkg
+    monkeypatch.setattr(D, "escribir_capa_gpkg",
+                        lambda gdf, ruta, capa: (escritas.append(capa),
+                                                 escribir(gdf, ruta, capa)))
     with D.EscrituraDerivados(tmp_path / "aparte.gpkg") as escritura:
         d = D.derivar(capas, al_tener_frentes=escritura.frentes)
         assert escritura._aparte is not None
         escritura.terminar(d)
+    assert escritas == ["frentes", "microrutas"]  # frentes, aquí y no en el otro proceso
     a, b = _capas_leidas(normal), _capas_leidas(tmp_path / "aparte.gpkg")
     assert set(b) == {"predios", "frentes", "microrutas"}
     for capa in a:
