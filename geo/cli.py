@@ -364,7 +364,38 @@ def _tabla_calibracion(tabla) -> str:
     return "\n".join(lineas)
 
 
+MEMORIA_POR_PREDIO = 1_000
+"""Bytes por predio que :func:`_reservar_memoria` toca de antemano. Después de leer, derivar
+un millón de predios pide ~1,3 kB más por predio (medido); algo menos, para no subir el
+pico si el bloque no se reusa entero."""
+
+
+def _reservar_memoria(capas) -> None:
+    """Si ``capas`` es un GeoPackage, empieza a tocar (en otro hilo, mientras se importan los
+    módulos y se leen las capas) la memoria que derivar va a pedir por sus predios; ver
+    :func:`geo.memoria.reservar`. Con un millón de predios ahorra ~2 s en una máquina que no
+    venía de otro trabajo. Cuenta los predios con ``gpkg_ogr_contents`` (lo escriben GDAL y
+    QGIS); si no está, no hace nada: la lectura dirá si el archivo tiene un problema."""
+    import sqlite3
+    from contextlib import closing
+
+    from geo.memoria import reservar
+
+    ruta = Path(str(capas))
+    if not ruta.is_file():
+        return
+    try:
+        with closing(sqlite3.connect(ruta.resolve().as_uri() + "?mode=ro", uri=True)) as con:
+            fila = con.execute("SELECT feature_count FROM gpkg_ogr_contents "
+                               "WHERE lower(table_name) = 'predios'").fetchone()
+    except sqlite3.Error:
+        return
+    if fila and isinstance(fila[0], int) and fila[0] > 0:
+        reservar(MEMORIA_POR_PREDIO * fila[0])
+
+
 def _orden_derivar(args) -> int:
+    _reservar_memoria(args.capas)
     from geo.config import CONFIG
     from geo.derivaciones import EscrituraDerivados
     from geo.flujo import derivar_almacen
@@ -412,6 +443,7 @@ def _orden_verificar_ordenanza(args) -> int:
 
 
 def _orden_tarifas(args) -> int:
+    _reservar_memoria(args.capas)
     from geo.flujo import tarifas_almacen
     from geo.tarifas import escribir_salidas, formatear_conciliacion
 
@@ -431,6 +463,7 @@ def _orden_tarifas(args) -> int:
 
 
 def _orden_mapas(args) -> int:
+    _reservar_memoria(args.capas)
     from geo.flujo import tarifas_almacen
     from geo.mapas import publicar_mapas
     from geo.tarifas.salidas import tabla_predios
@@ -485,6 +518,7 @@ def _orden_escenario(args) -> int:
 
 
 def _orden_liquidacion(args) -> int:
+    _reservar_memoria(args.capas)
     from geo.flujo import tarifas_almacen
     from geo.tarifas import liquidacion
 

@@ -4,8 +4,11 @@ En una máquina virtual, cada página de memoria que el sistema entrega por prim
 ya devolvió al anfitrión) se pone en cero a un costo alto: ~2,7 s de CPU por GB en la de
 desarrollo. Con un millón de predios eso pesa tanto como el cálculo mismo. Aquí:
 
-- :func:`ajustar_malloc`: una arena de malloc por núcleo, para que lo que libera un hilo lo
-  reuse otro, y los bloques grandes del montón en vez de ``mmap``, para que se reusen;
+- :func:`ajustar_malloc`: una sola arena de malloc, bloques grandes del montón en vez de
+  ``mmap`` y sin devolver al sistema lo que se libera: lo que un hilo libera lo reusa
+  cualquier otro, sin pedir páginas nuevas;
+- :func:`reservar`: en otro hilo, mientras se lee la capa de predios (un solo núcleo
+  trabaja), toca de antemano la memoria que el cálculo va a pedir después;
 - :func:`devolver_memoria_libre`: antes de una escritura grande, la memoria libre del montón
   vuelve al sistema, que la da a la caché del archivo que se escribe o a un proceso nuevo;
 - :func:`soltar_cache`: la caché de un archivo que se va a reemplazar queda libre para el
@@ -22,9 +25,15 @@ import ctypes.util
 import functools
 import os
 import sys
+import threading
 
-_M_ARENA_MAX = -8  # parámetros de mallopt (malloc.h de glibc)
+_M_TRIM_THRESHOLD = -1  # parámetros de mallopt (malloc.h de glibc)
 _M_MMAP_MAX = -4
+_M_ARENA_MAX = -8
+_MADV_HUGEPAGE = 14  # madvise de Linux
+_PAGINA_GRANDE = 2 << 20  # páginas grandes transparentes de x86-64 y arm64 (bytes)
+
+_ajustado = False  # ajustar_malloc() ya se aplicó en este proceso
 
 
 @functools.cache
@@ -37,29 +46,92 @@ def _libc():
         return None
 
 
-def ajustar_malloc(arenas: int | None = None) -> None:
+def ajustar_malloc() -> None:
     """Ajusta malloc de glibc para un trabajo grande con hilos; llamarla antes de lanzarlos.
 
-    - Como mucho ``arenas`` arenas (por omisión, una por núcleo). glibc da a cada hilo que
-      reserva memoria su propia arena, hasta 8 por núcleo, y lo que un hilo libera en la suya
-      no lo reusa otro: con los hilos de :func:`geo.derivaciones.derivar` eso son páginas
-      nuevas que el sistema debe poner en cero. Con un millón de predios: pico de ~3,1 a
-      ~2,8 GB, tiempo de sistema de ~8,7 a ~6,3 s, mediana de ``catastro derivar`` de ~28,9
-      a ~27,2 s (5 corridas; con una sola arena los hilos se estorban: ~29 s).
-    - Sin ``mmap`` para los bloques grandes (``M_MMAP_MAX = 0``): glibc pide con ``mmap``
-      cada bloque de más de 32 MB (casi todos los arreglos de numpy con un millón de filas) y
-      lo devuelve al liberarlo, así que el siguiente arreglo igual vuelve a pedir páginas
-      nuevas. Desde el montón, el bloque liberado se reusa. Con un millón de predios:
-      ~1 s menos de ``catastro derivar`` (3 pares de corridas alternadas: 28,3–28,7 s contra
-      29,1–30,0 s), ~1,4 s menos de tiempo de sistema, y pico de ~2,7 a ~3,1 GB.
+    En esta máquina virtual, el costo de las páginas nuevas se vio así (1M predios, por
+    proceso; ``catastro derivar`` escribe además ~0,75 GB de archivo, que son páginas de
+    caché): con el malloc de siempre, ~9–12 GB de páginas pedidas al sistema para un pico de
+    ~3 GB; con los tres ajustes de abajo, ~6 GB.
+
+    - **Una sola arena** (``M_ARENA_MAX = 1``). glibc da a cada hilo que reserva memoria su
+      propia arena, de montones de 64 MB: un bloque más grande lo pide con ``mmap`` aunque
+      se prohíba, y lo devuelve al liberarlo; un montón que queda vacío también se devuelve.
+      Con una arena todos los hilos usan el montón principal y se reparten lo que liberan.
+      (Antes de los otros dos ajustes, una arena hacía que los hilos se estorbaran; con
+      ellos, el tiempo de usuario es el mismo.) Es también lo que deja a :func:`reservar`
+      tocar memoria que después usan los demás hilos.
+    - **Sin** ``mmap`` para los bloques grandes (``M_MMAP_MAX = 0``): glibc pide con
+      ``mmap`` cada bloque de más de 32 MB (casi todos los arreglos de numpy con un millón de
+      filas) y lo devuelve al liberarlo, así que el siguiente arreglo vuelve a pedir páginas
+      nuevas. Desde el montón, el bloque liberado se reusa.
+    - **Sin recortar el montón** al liberar (``M_TRIM_THRESHOLD`` al máximo): glibc devuelve
+      al sistema la cima del montón en cuanto queda libre más de 128 kB, y el arreglo
+      siguiente la vuelve a pedir (con un millón de predios, un hilo de linderos lo hacía
+      ~40 veces con 30 MB). La memoria libre vuelve al sistema solo cuando se pide con
+      :func:`devolver_memoria_libre`, y al salir.
 
     En otros sistemas no hace nada.
     """
+    global _ajustado
     libc = _libc()
     if libc is None or not hasattr(libc, "mallopt"):
         return
-    libc.mallopt(_M_ARENA_MAX, int(arenas or os.cpu_count() or 1))
+    libc.mallopt(_M_ARENA_MAX, 1)
     libc.mallopt(_M_MMAP_MAX, 0)
+    libc.mallopt(_M_TRIM_THRESHOLD, 2**31 - 1)
+    _ajustado = True
+
+
+def _disponible() -> int | None:
+    """Memoria disponible del sistema (bytes, ``MemAvailable`` de Linux), o ``None``."""
+    try:
+        with open("/proc/meminfo") as f:
+            for linea in f:
+                if linea.startswith("MemAvailable:"):
+                    return int(linea.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def reservar(n_bytes: int) -> threading.Thread | None:
+    """Toca de antemano, en otro hilo, ``n_bytes`` del montón y los deja libres para reusar.
+
+    Pide el bloque a malloc, lo marca para páginas grandes transparentes, lo escribe (el
+    sistema entrega y pone en cero sus páginas) y lo libera: con :func:`ajustar_malloc`, el
+    bloque queda en el montón y los arreglos de después lo reusan sin pedir páginas nuevas.
+    Sirve mientras el proceso trabaja en un solo núcleo (leer la capa de predios): el costo
+    de las páginas lo paga el núcleo libre. Como mucho, un cuarto de la memoria disponible.
+
+    Solo actúa después de :func:`ajustar_malloc` (sin él, glibc devolvería el bloque al
+    sistema al liberarlo). Devuelve el hilo (ya lanzado) o ``None`` si no hace nada.
+    """
+    libc = _libc()
+    disponible = _disponible()
+    if not _ajustado or libc is None or disponible is None:
+        return None
+    n = min(int(n_bytes), disponible // 4)
+    if n < 4 * _PAGINA_GRANDE:
+        return None
+
+    def tocar():
+        libc.malloc.restype = ctypes.c_void_p
+        bloque = libc.malloc(ctypes.c_size_t(n))
+        if not bloque:
+            return
+        try:
+            alineado = -(-bloque // _PAGINA_GRANDE) * _PAGINA_GRANDE
+            libc.madvise(ctypes.c_void_p(alineado),
+                         ctypes.c_size_t((bloque + n - alineado) // _PAGINA_GRANDE
+                                         * _PAGINA_GRANDE), _MADV_HUGEPAGE)
+            libc.memset(ctypes.c_void_p(bloque), 0, ctypes.c_size_t(n))  # suelta el GIL
+        finally:
+            libc.free(ctypes.c_void_p(bloque))
+
+    hilo = threading.Thread(target=tocar, name="reservar-memoria", daemon=True)
+    hilo.start()
+    return hilo
 
 
 @functools.cache

@@ -139,3 +139,70 @@ def test_ajustar_malloc_saca_los_arreglos_grandes_del_monton():
 
     assert region("normal") == "anonimo"
     assert region("ajustado") == "[heap]"
+
+
+_RESERVAR = """
+import sys
+import numpy as np
+from geo import memoria
+
+def rss():
+    for linea in open("/proc/self/status"):
+        if linea.startswith("VmRSS:"):
+            return int(linea.split()[1]) * 1024
+
+if sys.argv[1] == "ajustado":
+    memoria.ajustar_malloc()
+antes = rss()
+hilo = memoria.reservar(256 << 20)
+if hilo is None:
+    print("nada")
+    sys.exit()
+hilo.join()
+tocada = rss() - antes
+a = np.ones(24_000_000)  # 192 MB, del bloque ya tocado
+nuevo = rss() - antes - tocada
+print(tocada >> 20, nuevo >> 20, float(a.sum()))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mallopt es de glibc (Linux)")
+def test_reservar_toca_memoria_que_despues_se_reusa():
+    """Sin ajustar_malloc, reservar no hace nada (glibc devolvería el bloque al liberarlo);
+    con él, toca los 256 MB, y un arreglo de 192 MB pedido después los reusa: el proceso
+    casi no crece."""
+    import subprocess
+
+    def correr(modo):
+        r = subprocess.run([sys.executable, "-c", _RESERVAR, modo],
+                           capture_output=True, text=True, check=True)
+        return r.stdout.split()
+
+    assert correr("normal") == ["nada"]
+    tocada, nuevo, suma = correr("ajustado")
+    assert int(tocada) >= 250  # MB
+    assert int(nuevo) < 16  # MB: sin el bloque tocado serían ~192
+    assert float(suma) == 24_000_000
+
+
+def test_reservar_memoria_cuenta_los_predios_del_geopackage(tmp_path, monkeypatch):
+    """catastro derivar toca de antemano MEMORIA_POR_PREDIO bytes por predio, contados en
+    gpkg_ogr_contents; con otro archivo (o sin él) no hace nada y no falla."""
+    from geo import cli, memoria
+    from geo.capas import escribir_capas
+    from geo.generador import generar_distrito
+
+    pedidos = []
+    monkeypatch.setattr(memoria, "reservar", lambda n: pedidos.append(n))
+    capas = generar_distrito()
+    ruta = escribir_capas({"predios": capas["predios"], "vias": capas["vias"]},
+                          tmp_path / "distrito.gpkg")
+    cli._reservar_memoria(ruta)
+    assert pedidos == [cli.MEMORIA_POR_PREDIO * len(capas["predios"])]
+
+    texto = tmp_path / "no_es_gpkg.gpkg"
+    texto.write_text("hola")
+    cli._reservar_memoria(texto)
+    cli._reservar_memoria(tmp_path / "no_existe.gpkg")
+    cli._reservar_memoria("postgresql://localhost/catastro")
+    assert len(pedidos) == 1
