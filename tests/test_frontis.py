@@ -324,6 +324,18 @@ def test_hueco_entre_partes_de_un_sector_avisa_por_predio():
     assert avisos(r, "FRENTE_SIN_SECTOR") == ["H1"]
 
 
+def _cuadrilateros_al_azar(rng, n=300):
+    """n cuadriláteros de 4 a 60 m de lado en un cuadrado de 200 m, muchos superpuestos."""
+    import shapely
+
+    centros = rng.uniform(0, 200, (n, 2))
+    lado = rng.uniform(2, 30, (n, 2))
+    return shapely.polygons(np.stack([
+        centros + np.c_[-lado[:, 0], -lado[:, 1]], centros + np.c_[lado[:, 0], -lado[:, 1]],
+        centros + np.c_[lado[:, 0], lado[:, 1]] * 0.7, centros + np.c_[-lado[:, 0], lado[:, 1]],
+    ], axis=1))
+
+
 def test_busqueda_por_poligonos_da_los_mismos_pares_que_el_arbol_de_segmentos():
     """_SegmentosPorPoligono y _trozos_cercanos solo aceleran: mismos pares (calculados
     aparte con un STRtree de segmentos) y ningún trozo cercano perdido."""
@@ -339,12 +351,7 @@ def test_busqueda_por_poligonos_da_los_mismos_pares_que_el_arbol_de_segmentos():
     )
 
     rng = np.random.default_rng(7)
-    centros = rng.uniform(0, 200, (300, 2))
-    lado = rng.uniform(2, 30, (300, 2))
-    polys = shapely.polygons(np.stack([
-        centros + np.c_[-lado[:, 0], -lado[:, 1]], centros + np.c_[lado[:, 0], -lado[:, 1]],
-        centros + np.c_[lado[:, 0], lado[:, 1]] * 0.7, centros + np.c_[-lado[:, 0], lado[:, 1]],
-    ], axis=1))
+    polys = _cuadrilateros_al_azar(rng)
     seg, dueno = segmentos(polys)
     q = rng.uniform(0, 200, (500, 4))
     margen = rng.uniform(0, 5, len(q))
@@ -365,6 +372,48 @@ def test_busqueda_por_poligonos_da_los_mismos_pares_que_el_arbol_de_segmentos():
         trozos = np.c_[q[i, :2] + np.outer(f0, d), q[i, :2] + np.outer(f1, d)]
         cerca = _distancia_envolventes(trozos, np.repeat(g[i:i + 1], n[i], axis=0)) <= alcance[i]
         assert np.all((k[cerca] >= k0[i]) & (k[cerca] < k1[i]))
+
+
+def test_busqueda_por_poligono_da_los_pares_de_la_busqueda_por_segmento():
+    """query_de_poligonos consulta el árbol con la envolvente de cada polígono y filtra por
+    segmento: mismos pares, en el mismo orden por fila, que un STRtree de segmentos sin los
+    del propio polígono; también con vecinos separados por una rendija menor que el margen
+    (sus envolventes no se tocan) y con los segmentos de un polígono repartidos en dos
+    consultas."""
+    import shapely
+    from shapely.geometry import box
+
+    from geo.frontis import _SegmentosPorPoligono, como_lineas, diagonales, segmentos
+
+    rng = np.random.default_rng(11)
+    polys = _cuadrilateros_al_azar(rng)
+    # a mano, lejos del resto: B a 0,3 m de A (rendija), C a 0,6 m de B (más que el margen)
+    a, b, c = box(500, 0, 510, 20), box(510.3, 0, 520, 20), box(520.6, 0, 530, 20)
+    polys = np.concatenate([polys, [a, b, c]])
+    seg, dueno = segmentos(polys)
+    margen = 0.5
+    arbol_seg = shapely.STRtree(como_lineas(seg))
+    buscador = _SegmentosPorPoligono(polys, seg, dueno)
+    corte = int(np.flatnonzero(dueno == 150)[2])  # el polígono 150 queda en las dos partes
+    for desde, hasta in ((0, corte), (corte, len(seg))):
+        q, dq = seg[desde:hasta], dueno[desde:hasta]
+        ei, ej = arbol_seg.query(diagonales(q, margen))
+        propio = dueno[ej] == dq[ei]
+        esperado = sorted(zip(ei[~propio], ej[~propio]))
+        qi, tj = buscador.query_de_poligonos(q, dq, margen)
+        assert np.all(np.diff(qi) >= 0)  # agrupados por fila, como query()
+        assert sorted(zip(qi, tj)) == esperado
+        assert len(esperado) > 0
+    qi, tj = buscador.query_de_poligonos(seg, dueno, margen)
+    n = len(polys)
+    # el lado derecho de A (x = 510) encuentra el izquierdo de B (x = 510,3) a través de la
+    # rendija; nada de C (a 0,6 m de B) aparece entre los pares de B
+    derecho_a = np.flatnonzero((dueno == n - 3) & (seg[:, 0] == 510) & (seg[:, 2] == 510))
+    izquierdo_b = np.flatnonzero((dueno == n - 2) & (seg[:, 0] == 510.3) & (seg[:, 2] == 510.3))
+    assert izquierdo_b[0] in tj[qi == derecho_a[0]]
+    assert not np.isin(dueno[tj[np.isin(qi, np.flatnonzero(dueno == n - 2))]], [n - 1]).any()
+    vacio = buscador.query_de_poligonos(seg[:0], dueno[:0], margen)
+    assert len(vacio[0]) == 0 and len(vacio[1]) == 0
 
 
 def test_asignar_por_rangos_de_piezas_da_lo_mismo(monkeypatch):
