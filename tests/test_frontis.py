@@ -412,6 +412,10 @@ def test_busqueda_por_poligono_da_los_pares_de_la_busqueda_por_segmento():
     izquierdo_b = np.flatnonzero((dueno == n - 2) & (seg[:, 0] == 510.3) & (seg[:, 2] == 510.3))
     assert izquierdo_b[0] in tj[qi == derecho_a[0]]
     assert not np.isin(dueno[tj[np.isin(qi, np.flatnonzero(dueno == n - 2))]], [n - 1]).any()
+    # filas desordenadas (los de un polígono ya no seguidos): los mismos pares
+    mezcla = rng.permutation(len(seg))
+    mi, mj = buscador.query_de_poligonos(seg[mezcla], dueno[mezcla], margen)
+    assert sorted(zip(mezcla[mi], mj)) == sorted(zip(qi, tj))
     vacio = buscador.query_de_poligonos(seg[:0], dueno[:0], margen)
     assert len(vacio[0]) == 0 and len(vacio[1]) == 0
 
