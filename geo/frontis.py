@@ -310,11 +310,11 @@ def linderos_exteriores(
         c = cand[ini : ini + _LOTE_CONSULTA]
         qi, tj = vecinos.query_de_poligonos(seg[c], dueno[c], tolerancia)
         s = c[qi]
-        # descarte barato de los pares que no son del mismo polígono ni casi paralelos (los
-        # laterales de cada esquina); el margen deja la decisión exacta a _intervalo_cubierto
-        otro = (dueno_todos[tj] != dueno[s]) & (
-            np.abs(tux[s] * tux[tj] + tuy[s] * tuy[tj]) >= COS_PARALELO - 1e-6)
-        s, tj = s[otro], tj[otro]
+        # (los segmentos del propio polígono ya quedan fuera) descarte barato de los pares que
+        # no son casi paralelos (los laterales de cada esquina); el margen deja la decisión
+        # exacta a _intervalo_cubierto
+        paralelo = np.abs(tux[s] * tux[tj] + tuy[s] * tuy[tj]) >= COS_PARALELO - 1e-6
+        s, tj = s[paralelo], tj[paralelo]
         lo, hi, ok = _intervalo_cubierto(seg[s], todos[tj], tolerancia)
         return s[ok], lo[ok], hi[ok]
 
@@ -391,22 +391,17 @@ class _SegmentosPorPoligono:
         """Envolvente ``xmin, ymin, xmax, ymax`` de cada polígono."""
         return shapely.bounds(self._poligonos)
 
-    def query(self, q: np.ndarray, margen: float,
-              excluir: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def query(self, q: np.ndarray, margen: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
         """Pares (posición en ``q``, segmento) cuyas envolventes (la de ``q`` agrandada en
         ``margen``, un número o uno por fila) se tocan; agrupados por ``q`` en orden
-        creciente. ``excluir``: por cada fila de ``q``, un polígono cuyos segmentos no se
-        quieren (el propio)."""
+        creciente."""
         qi, pk = self.arbol.query(diagonales(q, margen))
-        if excluir is not None:
-            otro = pk != excluir[qi]
-            qi, pk = qi[otro], pk[otro]
-        return self._a_segmentos(q, qi, pk, margen)
+        return self._a_segmentos(qi, pk, _envolvente(q, margen))
 
     def query_de_poligonos(self, q: np.ndarray, dueno_q: np.ndarray,
                            margen: float) -> tuple[np.ndarray, np.ndarray]:
-        """Lo mismo que ``query(q, margen, excluir=dueno_q)``, con una consulta al árbol por
-        polígono en vez de una por fila de ``q``.
+        """Lo mismo que ``query(q, margen)`` sin los segmentos del propio polígono de cada
+        fila, con una consulta al árbol por polígono en vez de una por fila de ``q``.
 
         ``q`` son segmentos de los polígonos ``dueno_q`` (posiciones en el árbol). Cada
         tramo de filas seguidas del mismo polígono se consulta una vez, con la envolvente del
@@ -428,23 +423,23 @@ class _SegmentosPorPoligono:
         qi = (np.repeat(primera[gi] - (np.cumsum(cuenta) - cuenta), cuenta)
               + np.arange(int(cuenta.sum())))
         pk = np.repeat(pk, cuenta)
-        xmin, xmax, ymin, ymax = _envolvente(q, margen)
+        envolvente = xmin, xmax, ymin, ymax = _envolvente(q, margen)
         caja = self.cajas
         ok = ((caja[pk, 0] <= xmax[qi]) & (caja[pk, 2] >= xmin[qi])
               & (caja[pk, 1] <= ymax[qi]) & (caja[pk, 3] >= ymin[qi]))
         qi, pk = qi[ok], pk[ok]
         orden = np.argsort(qi, kind="stable")  # agrupados por fila, como query()
-        return self._a_segmentos(q, qi[orden], pk[orden], margen)
+        return self._a_segmentos(qi[orden], pk[orden], envolvente)
 
-    def _a_segmentos(self, q, qi, pk, margen):
-        """De pares (fila de ``q``, polígono) a pares (fila, segmento del polígono) cuyas
-        envolventes se tocan."""
+    def _a_segmentos(self, qi, pk, envolvente):
+        """De pares (fila de consulta, polígono) a pares (fila, segmento del polígono) cuyas
+        envolventes se tocan; ``envolvente``: la de cada fila, de :func:`_envolvente`."""
         cuenta = self.inicio[pk + 1] - self.inicio[pk]
         total = int(cuenta.sum())
         desde = np.repeat(self.inicio[pk] - (np.cumsum(cuenta) - cuenta), cuenta)
         tj = self.segs_de[desde + np.arange(total)]
         qi = np.repeat(qi, cuenta)
-        xmin, xmax, ymin, ymax = _envolvente(q, margen)
+        xmin, xmax, ymin, ymax = envolvente
         ok = ((self.x0[tj] <= xmax[qi]) & (self.x1[tj] >= xmin[qi])
               & (self.y0[tj] <= ymax[qi]) & (self.y1[tj] >= ymin[qi]))
         return qi[ok], tj[ok]

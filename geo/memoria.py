@@ -114,9 +114,9 @@ def reservar(n_bytes: int) -> threading.Thread | None:
     n = min(int(n_bytes), disponible // 4)
     if n < 4 * _PAGINA_GRANDE:
         return None
+    libc.malloc.restype = ctypes.c_void_p  # una dirección de 64 bits, no un int de C
 
     def tocar():
-        libc.malloc.restype = ctypes.c_void_p
         bloque = libc.malloc(ctypes.c_size_t(n))
         if not bloque:
             return

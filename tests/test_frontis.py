@@ -411,7 +411,8 @@ def test_busqueda_por_poligono_da_los_pares_de_la_busqueda_por_segmento():
     derecho_a = np.flatnonzero((dueno == n - 3) & (seg[:, 0] == 510) & (seg[:, 2] == 510))
     izquierdo_b = np.flatnonzero((dueno == n - 2) & (seg[:, 0] == 510.3) & (seg[:, 2] == 510.3))
     assert izquierdo_b[0] in tj[qi == derecho_a[0]]
-    assert not np.isin(dueno[tj[np.isin(qi, np.flatnonzero(dueno == n - 2))]], [n - 1]).any()
+    de_b = np.isin(qi, np.flatnonzero(dueno == n - 2))
+    assert not (dueno[tj[de_b]] == n - 1).any()
     # filas desordenadas (los de un polígono ya no seguidos): los mismos pares
     mezcla = rng.permutation(len(seg))
     mi, mj = buscador.query_de_poligonos(seg[mezcla], dueno[mezcla], margen)
