@@ -315,10 +315,8 @@ def _derivar(capas, umbral_cerca_m, distancia, config, al_tener_frentes=None) ->
                                   config)
         fr = calcular_frontis(predios, vias, sectores, capas.get("areas_verdes"), config,
                               capas.get("zona_urbana"), (huella, hgeoms, claves), medida,
-                              sin_frontis)
+                              sin_frontis, al_tener_frentes)
         del medida
-        if al_tener_frentes is not None:
-            al_tener_frentes(fr.frentes)
         prox = parques.result()
         zon = zonas_en_curso.result()
         rutas = rutas_en_curso.result()

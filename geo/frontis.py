@@ -846,6 +846,7 @@ def calcular_frontis(
     huellas_predios: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     medida: MedidaFrontis | None = None,
     sin_frontis=None,
+    al_tener_frentes=None,
 ) -> ResultadoFrontis:
     """Frontis de cada predio y sus trozos por vía, cuadra y sector de barrido.
 
@@ -866,6 +867,8 @@ def calcular_frontis(
     medida : ``medir_frontis`` de esas huellas si ya se calculó (no se repite).
     sin_frontis : ``avisos_sin_frontis`` de esa medida si ya se calculó (o un
         ``concurrent.futures.Future`` que lo dará).
+    al_tener_frentes : función que recibe ``ResultadoFrontis.frentes`` apenas están
+        listos, antes de esperar ``sin_frontis`` (ver :func:`geo.derivaciones.derivar`).
 
     Los predios sin frontis dan ``PREDIO_SIN_FRONTIS`` (interiores), ``FRONTIS_SIN_VIA`` (lindero
     exterior cerca de alguna vía: falta un eje o un ancho) o un resumen ``PREDIO_SIN_FRONTIS``
@@ -957,6 +960,8 @@ def calcular_frontis(
     for col in ("via", "sector_barrido"):
         frentes[col] = frentes[col].astype(object).where(frentes[col].notna(), None)
     frentes = gpd.GeoDataFrame(frentes, geometry="geometry", crs=predios.crs)
+    if al_tener_frentes is not None:
+        al_tener_frentes(frentes)
 
     if sin_frontis is None:
         sin_frontis = avisos_sin_frontis(medida, claves, geoms, huella, vias, config)
