@@ -8,24 +8,13 @@ Arranca antes de que la capa esté lista y la espera: primero una línea JSON
 escribiendo lote por lote. Si la entrada se cierra sin nada, termina sin escribir; si se corta
 a medias, termina con error. Importa solo pyarrow y pyogrio.
 
-Uso: ``python -m geo._escritor`` (todo por la entrada estándar), o :func:`lanzar`.
+Uso: ``python -m geo._escritor`` (todo por la entrada estándar).
 """
 
 from __future__ import annotations
 
 import json
 import sys
-
-
-def lanzar():
-    """Lanza este proceso escritor y devuelve su ``subprocess.Popen``: importa pyarrow y
-    pyogrio (~0,5 s) y espera la capa en su entrada estándar. Cerrarla sin mandar nada lo
-    termina sin escribir. No importa nada pesado aquí: se puede llamar antes de cargar
-    geopandas."""
-    import subprocess
-
-    return subprocess.Popen([sys.executable, "-m", "geo._escritor"], stdin=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 def main() -> int:

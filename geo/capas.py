@@ -262,9 +262,7 @@ class EscrituraAparte:
     (1,2 M trozos de frontis: ~0,7 s), mientras el proceso arranca (importar pyarrow y pyogrio,
     ~0,5 s); un hilo le manda después los lotes ya listos, sin el GIL. Antes los armaba ese
     hilo, pero compitiendo por el GIL con quien llama tardaba ~3 s y el proceso esperaba
-    datos. GDAL empieza a escribir con el primer lote, sin esperar la tabla entera. Con
-    ``proceso`` (uno lanzado antes con :func:`geo._escritor.lanzar`, que ya importó sus
-    módulos) GDAL empieza en cuanto llega el primer lote.
+    datos. GDAL empieza a escribir con el primer lote, sin esperar la tabla entera.
 
     Uso::
 
@@ -273,18 +271,18 @@ class EscrituraAparte:
         aparte.esperar()                                   # y recién otras capas
     """
 
-    def __init__(self, gdf: gpd.GeoDataFrame, ruta: str | os.PathLike, capa: str,
-                 proceso=None):
+    def __init__(self, gdf: gpd.GeoDataFrame, ruta: str | os.PathLike, capa: str):
+        import subprocess
+        import sys
         import threading
-
-        from geo._escritor import lanzar
 
         self.capa = capa
         self._error: BaseException | None = None
-        devolver_memoria_libre()  # el proceso usa páginas ya tocadas
-        # espera en su entrada estándar la capa (ver geo._escritor); sin nada, termina.
-        # ``proceso``: uno ya lanzado con geo._escritor.lanzar(), que ya importó sus módulos
-        self.proc = lanzar() if proceso is None else proceso
+        devolver_memoria_libre()  # el proceso nuevo usa páginas ya tocadas
+        # espera en su entrada estándar la capa (ver geo._escritor); sin nada, termina
+        self.proc = subprocess.Popen([sys.executable, "-m", "geo._escritor"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE)
         try:
             lotes = self._lotes(gdf, ruta)
         except BaseException as e:  # noqa: BLE001 - se entrega en esperar()

@@ -370,13 +370,12 @@ un millón de predios pide ~1,3 kB más por predio (medido); algo menos, para no
 pico si el bloque no se reusa entero."""
 
 
-def _reservar_memoria(capas) -> int | None:
+def _reservar_memoria(capas) -> None:
     """Si ``capas`` es un GeoPackage, empieza a tocar (en otro hilo, mientras se importan los
     módulos y se leen las capas) la memoria que derivar va a pedir por sus predios; ver
     :func:`geo.memoria.reservar`. Con un millón de predios ahorra ~2 s en una máquina que no
     venía de otro trabajo. Cuenta los predios con ``gpkg_ogr_contents`` (lo escriben GDAL y
-    QGIS); si no está, no hace nada: la lectura dirá si el archivo tiene un problema.
-    Devuelve el número de predios contados, o ``None``."""
+    QGIS); si no está, no hace nada: la lectura dirá si el archivo tiene un problema."""
     import sqlite3
     from contextlib import closing
 
@@ -384,23 +383,21 @@ def _reservar_memoria(capas) -> int | None:
 
     ruta = Path(str(capas))
     if not ruta.is_file():
-        return None
+        return
     try:
         with closing(sqlite3.connect(ruta.resolve().as_uri() + "?mode=ro", uri=True)) as con:
             fila = con.execute("SELECT feature_count FROM gpkg_ogr_contents "
                                "WHERE lower(table_name) = 'predios'").fetchone()
     except sqlite3.Error:
-        return None
-    if not (fila and isinstance(fila[0], int) and fila[0] > 0):
-        return None
-    reservar(MEMORIA_POR_PREDIO * fila[0])
-    return fila[0]
+        return
+    if fila and isinstance(fila[0], int) and fila[0] > 0:
+        reservar(MEMORIA_POR_PREDIO * fila[0])
 
 
 def _orden_derivar(args) -> int:
-    n_predios = _reservar_memoria(args.capas)
+    _reservar_memoria(args.capas)
     from geo.config import CONFIG
-    from geo.derivaciones import FILAS_EN_OTRO_PROCESO, EscrituraDerivados
+    from geo.derivaciones import EscrituraDerivados
     from geo.flujo import derivar_almacen
 
     config = CONFIG if args.tolerancia is None else CONFIG.con(tolerancia_frontis_m=args.tolerancia)
@@ -408,9 +405,7 @@ def _orden_derivar(args) -> int:
     with _progreso("Derivando frontis, parques, zonas y micro-rutas…") as avanzar, \
             EscrituraDerivados(salida) as escritura:
         # con muchos trozos, 'frentes' se empieza a escribir en otro proceso mientras se
-        # termina de derivar; con muchos predios, ese proceso se lanza ya
-        if n_predios is not None and n_predios >= FILAS_EN_OTRO_PROCESO:
-            escritura.preparar()
+        # termina de derivar
         capas, derivados, _ = derivar_almacen(args.capas, args.ordenanza, args.distancia,
                                               config, fecha=args.fecha,
                                               al_tener_frentes=escritura.frentes)

@@ -446,7 +446,6 @@ class EscrituraDerivados:
         self.destino = Path(ruta)
         self.incluir_personales = incluir_personales
         self._aparte = None
-        self._escritor = None
         self._enviados = None
         self._terminado = False
 
@@ -455,45 +454,17 @@ class EscrituraDerivados:
         self._tmp = self._pila.enter_context(archivo_atomico(self.destino))
         return self
 
-    def preparar(self) -> None:
-        """Lanza ya el proceso que va a escribir ``frentes`` (:func:`geo._escritor.lanzar`),
-        para que importe sus módulos mientras se deriva y empiece a escribir en cuanto
-        :meth:`frentes` le mande el primer lote (con un millón de predios, ~0,5 s antes).
-        Es para cuando ya se sabe que la capa será grande (p. ej. por el número de predios):
-        :meth:`frentes` lo usa aunque haya menos de :data:`FILAS_EN_OTRO_PROCESO` trozos. Si
-        no se usa, termina sin escribir."""
-        from geo._escritor import lanzar
-
-        if self._escritor is None and self._aparte is None:
-            self._escritor = lanzar()
-
     def frentes(self, frentes: gpd.GeoDataFrame) -> None:
-        """Empieza a escribir la capa ``frentes`` (definitiva) en otro proceso si es grande
-        o si ya se lanzó uno con :meth:`preparar`; vuelve enseguida (ver
-        :class:`geo.capas.EscrituraAparte`)."""
-        if self._aparte is not None or len(frentes) == 0 or (
-                self._escritor is None and len(frentes) < FILAS_EN_OTRO_PROCESO):
+        """Empieza a escribir la capa ``frentes`` (definitiva) si es grande; vuelve enseguida
+        (ver :class:`geo.capas.EscrituraAparte`)."""
+        if len(frentes) < FILAS_EN_OTRO_PROCESO or self._aparte is not None:
             return
         soltar_cache(self.destino)  # la versión anterior, que se reemplaza
-        escritor, self._escritor = self._escritor, None
-        self._aparte = EscrituraAparte(frentes, self._tmp, "frentes", escritor)
+        self._aparte = EscrituraAparte(frentes, self._tmp, "frentes")
         self._enviados = (len(frentes), list(frentes.columns))
-
-    def _soltar_escritor(self, matar: bool = False) -> None:
-        """Termina el proceso de :meth:`preparar` si quedó sin usar."""
-        escritor, self._escritor = self._escritor, None
-        if escritor is None:
-            return
-        if matar:
-            escritor.kill()
-        with contextlib.suppress(OSError):
-            escritor.stdin.close()  # sin nada que escribir, termina
-        escritor.wait()
-        escritor.stderr.close()
 
     def terminar(self, derivados: Derivados) -> None:
         """Escribe lo que falta (todo, si ``frentes`` no se empezó antes)."""
-        self._soltar_escritor()
         predios = derivados.predios
         if not self.incluir_personales:
             predios = predios.drop(
@@ -519,7 +490,6 @@ class EscrituraDerivados:
         self._terminado = True
 
     def __exit__(self, tipo, valor, traza) -> bool:
-        self._soltar_escritor(matar=True)
         if self._aparte is not None:  # algo falló antes de terminar()
             self._aparte.cancelar()
             self._aparte = None

@@ -18,14 +18,6 @@ def _capas_leidas(ruta):
     return {n: gpd.read_file(ruta, layer=n) for n, _ in pyogrio.list_layers(ruta)}
 
 
-def _mismos_atributos(normal, aparte):
-    a, b = _capas_leidas(normal), _capas_leidas(aparte)
-    assert set(a) == set(b) == {"predios", "frentes", "microrutas"}
-    for capa in a:
-        pd.testing.assert_frame_equal(pd.DataFrame(a[capa].drop(columns="geometry")),
-                                      pd.DataFrame(b[capa].drop(columns="geometry")))
-
-
 @pytest.fixture
 def siempre_aparte(monkeypatch):
     monkeypatch.setattr(D, "FILAS_EN_OTRO_PROCESO", 1)
@@ -98,7 +90,11 @@ def test_frentes_que_no_pasan_por_arrow_se_escriben_al_terminar(tmp_path, siempr
         assert escritura._aparte is not None
         escritura.terminar(d)
     assert escritas == ["frentes", "microrutas"]  # frentes, aquí y no en el otro proceso
-    _mismos_atributos(normal, tmp_path / "aparte.gpkg")
+    a, b = _capas_leidas(normal), _capas_leidas(tmp_path / "aparte.gpkg")
+    assert set(b) == {"predios", "frentes", "microrutas"}
+    for capa in a:
+        pd.testing.assert_frame_equal(pd.DataFrame(a[capa].drop(columns="geometry")),
+                                      pd.DataFrame(b[capa].drop(columns="geometry")))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["aparte.gpkg", "normal.gpkg"]
 
 
@@ -124,49 +120,6 @@ def test_frentes_se_entregan_antes_de_esperar_los_avisos():
                           al_tener_frentes=lambda f: orden.append(f))
     assert orden[1:] == ["avisos"]
     assert orden[0] is fr.frentes and len(fr.frentes) > 0
-
-
-def _sin_escritor_vivo(escritura):
-    return escritura._escritor is None and escritura._aparte is None
-
-
-def test_proceso_preparado_escribe_frentes_aunque_sean_pocos(tmp_path):
-    """preparar() lanza el proceso escritor antes de derivar; frentes() lo usa aunque haya
-    menos trozos que FILAS_EN_OTRO_PROCESO, y el GeoPackage es el mismo."""
-    capas = distrito()
-    normal = D.escribir_derivados(D.derivar(capas), tmp_path / "normal.gpkg")
-    with D.EscrituraDerivados(tmp_path / "aparte.gpkg") as escritura:
-        escritura.preparar()
-        proceso = escritura._escritor
-        assert proceso is not None and proceso.poll() is None  # esperando la capa
-        d = D.derivar(capas, al_tener_frentes=escritura.frentes)
-        assert len(d.frentes) < D.FILAS_EN_OTRO_PROCESO
-        assert escritura._aparte is not None and escritura._aparte.proc is proceso
-        escritura.terminar(d)
-    assert proceso.returncode == 0 and _sin_escritor_vivo(escritura)
-    _mismos_atributos(normal, tmp_path / "aparte.gpkg")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["aparte.gpkg", "normal.gpkg"]
-
-
-def test_proceso_preparado_sin_usar_termina_sin_escribir(tmp_path):
-    """Si no llegan frentes (o la derivación falla), el proceso preparado termina sin
-    escribir nada y no quedan temporales."""
-    capas = distrito()
-    with D.EscrituraDerivados(tmp_path / "d.gpkg") as escritura:
-        escritura.preparar()
-        proceso = escritura._escritor
-        escritura.terminar(D.derivar(capas))  # sin al_tener_frentes: se escribe aquí
-    assert proceso.returncode == 0 and _sin_escritor_vivo(escritura)
-    assert set(_capas_leidas(tmp_path / "d.gpkg")) == {"predios", "frentes", "microrutas"}
-
-    salida = tmp_path / "falla.gpkg"
-    with pytest.raises(ValueError, match="a propósito"), \
-            D.EscrituraDerivados(salida) as escritura:
-        escritura.preparar()
-        proceso = escritura._escritor
-        raise ValueError("a propósito")
-    assert proceso.returncode is not None and _sin_escritor_vivo(escritura)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.gpkg"]
 
 
 def test_soltar_cache_no_toca_el_archivo(tmp_path):

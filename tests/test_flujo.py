@@ -122,31 +122,6 @@ def test_tarifas_con_capas_rotas_no_escribe_nada(tmp_path, correr):
     assert not (tmp_path / "t").exists()
 
 
-def test_derivar_con_muchos_predios_lanza_el_escritor_antes(almacen, correr, tmp_path,
-                                                            monkeypatch):
-    """Con al menos FILAS_EN_OTRO_PROCESO predios (contados en el GeoPackage), la orden
-    lanza el proceso que escribe 'frentes' antes de derivar, y ese proceso los escribe."""
-    import geo.derivaciones as Der
-
-    usados = []
-    original = Der.EscrituraAparte
-
-    def aparte(gdf, ruta, capa, proceso=None):
-        usados.append(proceso is not None)
-        return original(gdf, ruta, capa, proceso)
-
-    monkeypatch.setattr(Der, "EscrituraAparte", aparte)
-    monkeypatch.setattr(Der, "FILAS_EN_OTRO_PROCESO", 9)  # 4 predios y 8 trozos: ninguno
-    assert correr("derivar", almacen, "--salida", tmp_path / "a.gpkg")[0] == 0
-    assert usados == []
-    monkeypatch.setattr(Der, "FILAS_EN_OTRO_PROCESO", 4)
-    rc, out, err = correr("derivar", almacen, "--salida", tmp_path / "b.gpkg")
-    assert rc == 0, out + err
-    assert usados == [True]
-    frentes = gpd.read_file(tmp_path / "b.gpkg", layer="frentes")
-    assert len(frentes) == 8 and frentes["longitud_m"].sum() == pytest.approx(80.0, abs=0.01)
-
-
 @pytest.mark.parametrize("crs", [None, "EPSG:4326"])
 def test_derivar_con_un_predio_invalido_lo_nombra(tmp_path, correr, crs):
     """La validez de las geometrías se revisa en otro hilo si la capa ya está en el CRS
