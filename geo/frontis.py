@@ -416,7 +416,8 @@ class _SegmentosPorPoligono:
         primera = np.flatnonzero(np.r_[True, dueno_q[1:] != dueno_q[:-1]])
         filas = np.diff(np.r_[primera, len(q)])  # filas de cada polígono consultado
         poligono = dueno_q[primera]
-        gi, pk = self.arbol.query(diagonales(self.cajas[poligono], margen))
+        caja = self.cajas
+        gi, pk = self.arbol.query(diagonales(caja[poligono], margen))
         otro = pk != poligono[gi]
         gi, pk = gi[otro], pk[otro]
         cuenta = filas[gi]
@@ -424,7 +425,6 @@ class _SegmentosPorPoligono:
               + np.arange(int(cuenta.sum())))
         pk = np.repeat(pk, cuenta)
         envolvente = xmin, xmax, ymin, ymax = _envolvente(q, margen)
-        caja = self.cajas
         ok = ((caja[pk, 0] <= xmax[qi]) & (caja[pk, 2] >= xmin[qi])
               & (caja[pk, 1] <= ymax[qi]) & (caja[pk, 3] >= ymin[qi]))
         qi, pk = qi[ok], pk[ok]

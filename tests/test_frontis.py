@@ -381,7 +381,6 @@ def test_busqueda_por_poligono_da_los_pares_de_la_busqueda_por_segmento():
     (sus envolventes no se tocan) y con los segmentos de un polígono repartidos en dos
     consultas."""
     import shapely
-    from shapely.geometry import box
 
     from geo.frontis import _SegmentosPorPoligono, como_lineas, diagonales, segmentos
 
