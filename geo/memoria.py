@@ -71,6 +71,13 @@ def ajustar_malloc() -> None:
       ~40 veces con 30 MB). La memoria libre vuelve al sistema solo cuando se pide con
       :func:`devolver_memoria_libre`, y al salir.
 
+    - **Arrow también usa este malloc** (``ARROW_DEFAULT_MEMORY_POOL=system``, si no se
+      fijó otro): pyarrow trae su propio asignador (mimalloc), que pide sus bloques con
+      ``mmap`` y devuelve lo que se libera; las tablas Arrow de leer y escribir capas (cientos
+      de MB con un millón de predios) volvían a pedir páginas nuevas. El proceso que escribe
+      ``frentes`` hereda la variable. Medido con 1M predios: ~0,9 GB menos de páginas nuevas
+      por corrida y ~0,2 GB menos de pico.
+
     En otros sistemas no hace nada.
     """
     global _ajustado
@@ -80,7 +87,19 @@ def ajustar_malloc() -> None:
     libc.mallopt(_M_ARENA_MAX, 1)
     libc.mallopt(_M_MMAP_MAX, 0)
     libc.mallopt(_M_TRIM_THRESHOLD, 2**31 - 1)
+    _arrow_con_malloc()
     _ajustado = True
+
+
+def _arrow_con_malloc() -> None:
+    """Que pyarrow reserve con malloc (el del sistema) en vez de su propio asignador, en este
+    proceso y en los que lance; respeta un ``ARROW_DEFAULT_MEMORY_POOL`` fijado por quien
+    corre el programa."""
+    if os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system") != "system":
+        return
+    pa = sys.modules.get("pyarrow")  # ya importado: la variable se leyó al importarlo
+    if pa is not None:
+        pa.set_memory_pool(pa.system_memory_pool())
 
 
 def _disponible() -> int | None:

@@ -139,9 +139,14 @@ import numpy as np
 if sys.argv[1] == "ajustado":
     from geo.memoria import ajustar_malloc
     ajustar_malloc()
-a = np.ones(8_000_000)  # 64 MB: más que el máximo de glibc para pedirlo al montón
-a[:] = 2.0
-inicio = a.__array_interface__["data"][0]
+if sys.argv[2] == "numpy":
+    a = np.ones(8_000_000)  # 64 MB: más que el máximo de glibc para pedirlo al montón
+    a[:] = 2.0
+    inicio = a.__array_interface__["data"][0]
+else:  # un búfer de Arrow del mismo tamaño, del asignador por omisión de pyarrow
+    import pyarrow as pa
+    b = pa.allocate_buffer(64 << 20)
+    inicio = b.address
 for linea in open("/proc/self/maps"):
     rango, _, _, _, _, *nombre = linea.split()
     desde, hasta = (int(x, 16) for x in rango.split("-"))
@@ -150,19 +155,33 @@ for linea in open("/proc/self/maps"):
 """
 
 
+def _region(modo, que, **entorno):
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    r = subprocess.run([sys.executable, "-c", _MAPA_DE_UN_ARREGLO, modo, que],
+                       capture_output=True, text=True, check=True, env={**env, **entorno})
+    return r.stdout.strip()
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mallopt es de glibc (Linux)")
 def test_ajustar_malloc_saca_los_arreglos_grandes_del_monton():
     """Sin ajustar, glibc da un arreglo de 64 MB con mmap (una región anónima aparte, que
     devuelve al liberarlo); con ajustar_malloc, sale del montón ([heap]) y se reusa."""
-    import subprocess
+    assert _region("normal", "numpy") == "anonimo"
+    assert _region("ajustado", "numpy") == "[heap]"
 
-    def region(modo):
-        r = subprocess.run([sys.executable, "-c", _MAPA_DE_UN_ARREGLO, modo],
-                           capture_output=True, text=True, check=True)
-        return r.stdout.strip()
 
-    assert region("normal") == "anonimo"
-    assert region("ajustado") == "[heap]"
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mallopt es de glibc (Linux)")
+def test_ajustar_malloc_hace_que_arrow_reserve_del_mismo_monton():
+    """pyarrow reserva con su propio asignador (mimalloc), fuera del montón; con
+    ajustar_malloc, del montón de glibc, que reusa lo liberado. Si quien corre el programa
+    fijó ARROW_DEFAULT_MEMORY_POOL, se respeta."""
+    pytest.importorskip("pyarrow")
+    assert _region("normal", "arrow") == "anonimo"
+    assert _region("ajustado", "arrow") == "[heap]"
+    assert _region("ajustado", "arrow", ARROW_DEFAULT_MEMORY_POOL="mimalloc") == "anonimo"
 
 
 _RESERVAR = """
