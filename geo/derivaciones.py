@@ -52,7 +52,7 @@ from geo.frontis import (
     problemas_por_huella,
     resumen_fuera,
 )
-from geo.memoria import devolver_memoria_libre, soltar_cache
+from geo.memoria import bajando_a_disco, devolver_memoria_libre, soltar_cache
 from geo.microrutas import microrutas as calcular_microrutas
 from geo.microrutas import totales_por_sector
 from geo.proximidad import (
@@ -460,6 +460,9 @@ class EscrituraDerivados:
         if len(frentes) < FILAS_EN_OTRO_PROCESO or self._aparte is not None:
             return
         soltar_cache(self.destino)  # la versión anterior, que se reemplaza
+        # con tantos trozos, el archivo será grande: que baje al disco mientras se escribe (se
+        # detiene antes del fsync y el renombre de archivo_atomico, que entró antes en la pila)
+        self._pila.enter_context(bajando_a_disco(self._tmp))
         self._aparte = EscrituraAparte(frentes, self._tmp, "frentes")
         self._enviados = (len(frentes), list(frentes.columns))
 

@@ -12,7 +12,9 @@ desarrollo. Con un millón de predios eso pesa tanto como el cálculo mismo. Aqu
 - :func:`devolver_memoria_libre`: antes de una escritura grande, la memoria libre del montón
   vuelve al sistema, que la da a la caché del archivo que se escribe o a un proceso nuevo;
 - :func:`soltar_cache`: la caché de un archivo que se va a reemplazar queda libre para el
-  nuevo.
+  nuevo;
+- :func:`bajando_a_disco`: lo que se va escribiendo en un archivo grande baja al disco
+  mientras se escribe el resto, y no todo junto al final.
 
 Fuera de Linux con glibc no hacen nada.
 """
@@ -182,3 +184,34 @@ def soltar_cache(ruta) -> None:
             os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def bajando_a_disco(ruta, cada_s: float = 0.5):
+    """Mientras dura el bloque, otro proceso (:mod:`geo._bajar_a_disco`) manda al disco cada
+    ``cada_s`` segundos lo ya escrito en ``ruta``, sin esperar a que termine.
+
+    Para escrituras grandes en un temporal de :func:`geo.capas.archivo_atomico`: su ``fsync``
+    final espera entonces solo lo último. Con un millón de predios (0,75 GB de GeoPackage en
+    un disco de ~300 MB/s) ese ``fsync`` tardaba ~1,5 s, casi todo esperando al disco y no a
+    la CPU, así que bajarlo mientras GDAL escribe no quita tiempo al cálculo. Al salir del
+    bloque el proceso termina (se cierra su entrada) y se lo espera. Fuera de Linux no hace
+    nada.
+    """
+    if not sys.platform.startswith("linux"):
+        yield
+        return
+    import subprocess
+
+    proc = subprocess.Popen([sys.executable, "-m", "geo._bajar_a_disco", os.fspath(ruta),
+                             str(cada_s)], stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        proc.stdin.close()  # fin de su entrada: termina en seguida
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # un sync_file_range trabado no debe colgarnos
+            proc.kill()
+            proc.wait()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -249,3 +250,80 @@ def test_reservar_memoria_cuenta_los_predios_del_geopackage(tmp_path, monkeypatc
     cli._reservar_memoria(tmp_path / "no_existe.gpkg")
     cli._reservar_memoria("postgresql://localhost/catastro")
     assert len(pedidos) == 1
+
+
+def test_vigilar_baja_el_archivo_cada_tanto_hasta_que_se_cierra_la_entrada(tmp_path):
+    """El proceso de geo._bajar_a_disco espera a que el archivo exista, lo baja al disco una
+    y otra vez (siempre ese archivo) y termina apenas se cierra su entrada."""
+    import os
+    import threading
+    import time
+
+    from geo._bajar_a_disco import vigilar
+
+    ruta = tmp_path / "derivados.gpkg"
+    leer, escribir = os.pipe()
+    bajados = []
+    resultado = []
+    hilo = threading.Thread(target=lambda: resultado.append(
+        vigilar(str(ruta), 0.02, leer, lambda fd: bajados.append(os.fstat(fd).st_ino))))
+    hilo.start()
+    time.sleep(0.1)
+    assert bajados == []  # aún no existe: espera sin fallar
+    ruta.write_bytes(b"x" * 4096)
+    limite = time.monotonic() + 5
+    while len(bajados) < 3 and time.monotonic() < limite:
+        time.sleep(0.01)
+    os.close(escribir)
+    hilo.join(timeout=2)
+    os.close(leer)
+    assert not hilo.is_alive()
+    assert len(bajados) >= 3 and set(bajados) == {ruta.stat().st_ino}
+    assert resultado == [len(bajados)]
+
+
+def _sucio_kb():
+    for linea in Path("/proc/meminfo").read_text().splitlines():
+        if linea.startswith("Dirty:"):
+            return int(linea.split()[1])
+
+
+def _procesos_bajar():
+    import os
+
+    hijos = []  # los procesos de geo._bajar_a_disco lanzados por este
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            orden = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            padre = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+        except OSError:  # ya terminó
+            continue
+        if b"geo._bajar_a_disco" in orden and int(padre) == os.getpid():
+            hijos.append(pid)
+    return hijos
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="sync_file_range es de Linux")
+def test_bajando_a_disco_no_deja_el_archivo_sucio_en_memoria(tmp_path):
+    """Sin él, 64 MB recién escritos quedan en la caché como páginas sucias hasta ~30 s (el
+    núcleo los escribe después, o el fsync del final); con él, bajan mientras el bloque
+    sigue. Al salir del bloque su proceso ya terminó."""
+    import time
+
+    from geo.memoria import bajando_a_disco
+
+    ruta = tmp_path / "grande.bin"
+    bloque = bytes(range(256)) * 4096  # 1 MB
+    antes = None
+    with bajando_a_disco(ruta, cada_s=0.05):
+        assert len(_procesos_bajar()) == 1
+        antes = _sucio_kb()
+        with open(ruta, "wb") as f:
+            f.writelines([bloque] * 64)
+        limite = time.monotonic() + 10
+        while _sucio_kb() - antes > 16 << 10 and time.monotonic() < limite:
+            time.sleep(0.05)
+        quedan_kb = _sucio_kb() - antes
+    assert quedan_kb < 16 << 10  # de 64 MB escritos, menos de 16 MB siguen sucios
+    assert _procesos_bajar() == []
+    assert ruta.read_bytes() == bloque * 64
