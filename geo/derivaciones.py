@@ -424,6 +424,11 @@ FILAS_EN_OTRO_PROCESO = 200_000
 proceso mientras se termina de derivar (con pocos, lanzar el proceso cuesta más de lo que
 ahorra)."""
 
+FILAS_PARA_BAJAR_A_DISCO = 50_000
+"""Desde cuántos predios (o trozos de frontis) :class:`EscrituraDerivados` manda el archivo al
+disco mientras lo escribe (:func:`geo.memoria.bajando_a_disco`): con 100k predios el archivo
+tiene ~75 MB y su ``fsync`` final tardaba ~0,2 s; con pocos, lanzar el proceso no compensa."""
+
 
 class EscrituraDerivados:
     """Escritura atómica del GeoPackage de derivados que puede empezar por ``frentes``
@@ -448,6 +453,7 @@ class EscrituraDerivados:
         self._aparte = None
         self._enviados = None
         self._terminado = False
+        self._bajando = False  # un proceso de geo._bajar_a_disco ya vigila el temporal
 
     def __enter__(self) -> "EscrituraDerivados":
         self._pila = contextlib.ExitStack()
@@ -460,14 +466,22 @@ class EscrituraDerivados:
         if len(frentes) < FILAS_EN_OTRO_PROCESO or self._aparte is not None:
             return
         soltar_cache(self.destino)  # la versión anterior, que se reemplaza
-        # con tantos trozos, el archivo será grande: que baje al disco mientras se escribe (se
-        # detiene antes del fsync y el renombre de archivo_atomico, que entró antes en la pila)
-        self._pila.enter_context(bajando_a_disco(self._tmp))
+        self._bajar_a_disco()
         self._aparte = EscrituraAparte(frentes, self._tmp, "frentes")
         self._enviados = (len(frentes), list(frentes.columns))
 
+    def _bajar_a_disco(self) -> None:
+        """Desde ya y hasta el final, lo escrito en el temporal baja al disco mientras se
+        escribe el resto. Se detiene antes del ``fsync`` y del renombre de
+        :func:`geo.capas.archivo_atomico`, que entró antes en la pila."""
+        if not self._bajando:
+            self._pila.enter_context(bajando_a_disco(self._tmp))
+            self._bajando = True
+
     def terminar(self, derivados: Derivados) -> None:
         """Escribe lo que falta (todo, si ``frentes`` no se empezó antes)."""
+        if max(len(derivados.predios), len(derivados.frentes)) >= FILAS_PARA_BAJAR_A_DISCO:
+            self._bajar_a_disco()
         predios = derivados.predios
         if not self.incluir_personales:
             predios = predios.drop(

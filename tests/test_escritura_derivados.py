@@ -327,3 +327,43 @@ def test_bajando_a_disco_no_deja_el_archivo_sucio_en_memoria(tmp_path):
     assert quedan_kb < 16 << 10  # de 64 MB escritos, menos de 16 MB siguen sucios
     assert _procesos_bajar() == []
     assert ruta.read_bytes() == bloque * 64
+
+
+def test_derivados_grandes_bajan_a_disco_una_vez_mientras_se_escriben(tmp_path, monkeypatch,
+                                                                     siempre_aparte):
+    """Con frentes en otro proceso o con muchos predios, el temporal de EscrituraDerivados
+    baja al disco mientras se escribe: un solo vigilante, sobre el temporal (no el destino),
+    y detenido antes de renombrarlo. Con pocos predios, ninguno."""
+    from contextlib import contextmanager
+
+    real = D.bajando_a_disco
+    vigilados = []
+
+    @contextmanager
+    def contando(ruta, *args, **kwargs):
+        with real(ruta, *args, **kwargs):
+            yield
+        vigilados.append((Path(ruta), Path(ruta).exists()))  # aún sin renombrar
+
+    monkeypatch.setattr(D, "bajando_a_disco", contando)
+    capas = distrito()
+    monkeypatch.setattr(D, "FILAS_PARA_BAJAR_A_DISCO", 1)
+    salida = tmp_path / "derivados.gpkg"
+    with D.EscrituraDerivados(salida) as escritura:  # frentes aparte y además muchos predios
+        escritura.terminar(D.derivar(capas, al_tener_frentes=escritura.frentes))
+    assert len(vigilados) == 1
+    temporal, existia = vigilados[0]
+    assert temporal.parent == tmp_path and temporal != salida and existia
+    assert not temporal.exists() and set(_capas_leidas(salida)) == {
+        "predios", "frentes", "microrutas"}
+
+    vigilados.clear()
+    monkeypatch.setattr(D, "FILAS_EN_OTRO_PROCESO", 10**9)  # solo por los predios
+    derivados = D.derivar(capas)
+    D.escribir_derivados(derivados, tmp_path / "sin_aparte.gpkg")
+    assert len(vigilados) == 1
+
+    vigilados.clear()
+    monkeypatch.setattr(D, "FILAS_PARA_BAJAR_A_DISCO", len(derivados.frentes) + 1)
+    D.escribir_derivados(derivados, tmp_path / "chico.gpkg")
+    assert vigilados == []
