@@ -203,9 +203,13 @@ def bajando_a_disco(ruta, cada_s: float = 0.5):
         return
     import subprocess
 
-    proc = subprocess.Popen([sys.executable, "-m", "geo._bajar_a_disco", os.fspath(ruta),
-                             str(cada_s)], stdin=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "geo._bajar_a_disco", os.fspath(ruta),
+                                 str(cada_s)], stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:  # sin poder lanzar el proceso, el fsync del final lo hace todo
+        yield
+        return
     try:
         yield
     finally:

@@ -367,3 +367,16 @@ def test_derivados_grandes_bajan_a_disco_una_vez_mientras_se_escriben(tmp_path, 
     monkeypatch.setattr(D, "FILAS_PARA_BAJAR_A_DISCO", len(derivados.frentes) + 1)
     D.escribir_derivados(derivados, tmp_path / "chico.gpkg")
     assert vigilados == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="sync_file_range es de Linux")
+def test_bajando_a_disco_sin_poder_lanzar_el_proceso_no_estorba(tmp_path, monkeypatch):
+    """Es solo para ir más rápido: si el proceso no se puede lanzar, el bloque corre igual y
+    el archivo queda escrito (el fsync de archivo_atomico lo baja al final)."""
+    from geo.memoria import bajando_a_disco
+
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no_existe" / "python"))
+    ruta = tmp_path / "a.bin"
+    with bajando_a_disco(ruta, cada_s=0.01):
+        ruta.write_bytes(b"datos")
+    assert ruta.read_bytes() == b"datos"
