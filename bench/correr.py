@@ -33,6 +33,22 @@ def medir(orden: list[str]) -> dict:
             "salida": os.waitstatus_to_exitcode(estado), "error": err[-500:]}
 
 
+def medir_pulso() -> dict:
+    """Segundos del trabajo fijo de ``bench/pulso.py`` (en otro proceso, como las etapas)."""
+    r = subprocess.run([sys.executable, str(RAIZ / "bench" / "pulso.py")], cwd=RAIZ,
+                       capture_output=True, text=True, check=False)
+    if r.returncode != 0:
+        return {"error": r.stderr.strip()[-300:]}
+    return json.loads(r.stdout)
+
+
+def _pulso_texto(p: dict) -> str:
+    if "error" in p:
+        return f"no se pudo medir ({p['error']})"
+    return (f"{p['total']:.2f} s (numpy {p['numpy']:.2f} · GEOS {p['geos']:.2f} · "
+            f"SQLite {p['sqlite']:.2f})")
+
+
 def etapas(n: int) -> dict[str, list[str]]:
     gpkg = DATOS / f"distrito_{n}.gpkg"
     return {
@@ -50,6 +66,8 @@ def main() -> int:
     p.add_argument("--etapas", default="generar,validar,derivar,tarifas")
     args = p.parse_args()
     DATOS.mkdir(parents=True, exist_ok=True)
+    pulso_antes = medir_pulso()
+    print(f"Pulso de la máquina antes (bench/pulso.py): {_pulso_texto(pulso_antes)}\n")
     resultados = []
     print(f"{'etapa':<10}{'predios':>12}{'segundos':>11}{'memoria MB':>12}  salida")
     for n in (int(t) for t in args.tamanos.split(",")):
@@ -62,7 +80,13 @@ def main() -> int:
                   f"{r['salida']}", flush=True)
             if r["salida"] not in (0, 1):
                 print(f"   {r['error'].strip()[-300:]}")
-    (DATOS / "resultados.json").write_text(json.dumps(resultados, indent=2))
+    pulso_despues = medir_pulso()
+    print(f"\nPulso de la máquina después: {_pulso_texto(pulso_despues)}")
+    print("   (compare tiempos de días distintos junto con el pulso: el 7 de diciembre, con "
+          "1M en 45–49 s, el pulso fue 2,8–3,3 s)")
+    (DATOS / "resultados.json").write_text(json.dumps(
+        {"pulso_antes": pulso_antes, "pulso_despues": pulso_despues,
+         "etapas": resultados}, indent=2))
     extra = RAIZ / "bench" / "bench_derivar.py"
     if extra.exists() and "derivar" in args.etapas:
         print("\nFrontis: vectorizado vs geopandas.overlay")
