@@ -67,7 +67,11 @@ def main() -> int:
     args = p.parse_args()
     DATOS.mkdir(parents=True, exist_ok=True)
     pulso_antes = medir_pulso()
-    print(f"Pulso de la máquina antes (bench/pulso.py): {_pulso_texto(pulso_antes)}\n")
+    print(f"Pulso de la máquina antes (bench/pulso.py): {_pulso_texto(pulso_antes)}")
+    if "versiones" in pulso_antes:
+        print("Bibliotecas: " + " · ".join(f"{k} {v}"
+                                           for k, v in pulso_antes["versiones"].items()))
+    print()
     resultados = []
     print(f"{'etapa':<10}{'predios':>12}{'segundos':>11}{'memoria MB':>12}  salida")
     for n in (int(t) for t in args.tamanos.split(",")):
@@ -83,7 +87,7 @@ def main() -> int:
     pulso_despues = medir_pulso()
     print(f"\nPulso de la máquina después: {_pulso_texto(pulso_despues)}")
     print("   (compare tiempos de días distintos junto con el pulso: el 7 de diciembre, con "
-          "1M en 45–49 s, el pulso fue 2,8–3,3 s)")
+          "1M en 45–49 s, el pulso fue 2,5–3,3 s)")
     (DATOS / "resultados.json").write_text(json.dumps(
         {"pulso_antes": pulso_antes, "pulso_despues": pulso_despues,
          "etapas": resultados}, indent=2))

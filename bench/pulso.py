@@ -10,7 +10,8 @@ comparan junto con él. Tres partes, como las tres que más pesan al derivar:
 * GEOS: ``buffer`` de 40 000 puntos y consultas de un STRtree entre ellos;
 * SQLite: insertar 100 000 filas en un archivo nuevo, con un índice.
 
-Uso: ``python bench/pulso.py`` (imprime JSON con los segundos de cada parte y el total).
+Uso: ``python bench/pulso.py`` (imprime JSON con los segundos de cada parte, el total y las
+versiones de las bibliotecas).
 """
 
 from __future__ import annotations
@@ -51,6 +52,19 @@ def _sqlite(rng: np.random.Generator) -> None:
         con.close()
 
 
+def versiones() -> dict[str, str]:
+    """Versiones de las bibliotecas que pesan en ``catastro derivar``: también cambian de un
+    día a otro (``pip`` instala las últimas en una máquina nueva)."""
+    import pandas
+    import pyarrow
+    import pyogrio
+
+    return {"python": sys.version.split()[0], "numpy": np.__version__,
+            "shapely": shapely.__version__, "geos": shapely.geos_version_string,
+            "pyogrio": pyogrio.__version__, "gdal": pyogrio.__gdal_version_string__,
+            "pyarrow": pyarrow.__version__, "pandas": pandas.__version__}
+
+
 def pulso() -> dict[str, float]:
     """Segundos de cada parte y el total (misma semilla: siempre el mismo trabajo)."""
     rng = np.random.default_rng(466)
@@ -64,5 +78,5 @@ def pulso() -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    json.dump(pulso(), sys.stdout)
+    json.dump(pulso() | {"versiones": versiones()}, sys.stdout)
     print()
