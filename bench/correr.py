@@ -86,8 +86,8 @@ def main() -> int:
                 print(f"   {r['error'].strip()[-300:]}")
     pulso_despues = medir_pulso()
     print(f"\nPulso de la máquina después: {_pulso_texto(pulso_despues)}")
-    print("   (compare tiempos de días distintos junto con el pulso: el 7 de diciembre, con "
-          "1M en 45–49 s, el pulso fue 2,5–3,3 s)")
+    print("   (compare tiempos de días distintos junto con su pulso: ver «Rendimiento medido» "
+          "en el README)")
     (DATOS / "resultados.json").write_text(json.dumps(
         {"pulso_antes": pulso_antes, "pulso_despues": pulso_despues,
          "etapas": resultados}, indent=2))

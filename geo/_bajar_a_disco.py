@@ -6,7 +6,7 @@ archivo: el núcleo empieza a escribir en el disco las páginas sucias, sin espe
 termine. Así el ``fsync`` del final (:func:`geo.capas.archivo_atomico`) solo espera lo último.
 Un hilo no serviría: GDAL retiene el GIL mientras escribe. Si el archivo aún no existe, espera
 a que aparezca. Termina cuando se cierra su entrada estándar (o muere quien lo lanzó).
-Solo usa la biblioteca estándar.
+Solo usa la biblioteca estándar (y :mod:`geo.memoria`, que tampoco importa más).
 
 Uso: ``python -m geo._bajar_a_disco ARCHIVO CADA_S``
 """
@@ -14,21 +14,20 @@ Uso: ``python -m geo._bajar_a_disco ARCHIVO CADA_S``
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import select
 import sys
 from collections.abc import Callable
+
+from geo.memoria import _libc  # solo biblioteca estándar: el proceso arranca en seguida
 
 SYNC_FILE_RANGE_WRITE = 2  # linux/fs.h: empezar a escribir, sin esperar
 
 
 def _sync_file_range() -> Callable[[int], object] | None:
     """``fd → sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE)``, o None fuera de Linux."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        funcion = libc.sync_file_range
-    except (OSError, AttributeError):
+    funcion = getattr(_libc(), "sync_file_range", None)
+    if funcion is None:
         return None
     funcion.argtypes = (ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint)
     funcion.restype = ctypes.c_int

@@ -314,7 +314,6 @@ def test_bajando_a_disco_no_deja_el_archivo_sucio_en_memoria(tmp_path):
 
     ruta = tmp_path / "grande.bin"
     bloque = bytes(range(256)) * 4096  # 1 MB
-    antes = None
     with bajando_a_disco(ruta, cada_s=0.05):
         assert len(_procesos_bajar()) == 1
         antes = _sucio_kb()
