@@ -679,6 +679,17 @@ def _conservar(*objetos) -> None:
         _conservados.extend(objetos)
 
 
+def _blas_de_un_hilo() -> None:
+    """OpenBLAS (el álgebra lineal de numpy) con un solo hilo, si el usuario no fijó otro.
+
+    catastro no hace álgebra lineal, pero al importar numpy OpenBLAS lanza un hilo por núcleo
+    que gira ~0,1 s esperando trabajo: en esta máquina de 2 núcleos, ~0,15 s de CPU por
+    proceso (``catastro`` y el que escribe ``frentes``) que se le quitan al cálculo. Los
+    procesos hijos heredan la variable. Tiene que fijarse antes de importar numpy.
+    """
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def principal() -> None:
     """Punto de entrada de la orden ``catastro``: :func:`main` y salida inmediata.
 
@@ -690,6 +701,7 @@ def principal() -> None:
     global _conservados
     from geo.memoria import ajustar_malloc
 
+    _blas_de_un_hilo()  # antes de importar numpy
     ajustar_malloc()  # antes de que se lance ningún hilo
     _conservados = []
     codigo = main()

@@ -185,6 +185,35 @@ def test_ajustar_malloc_hace_que_arrow_reserve_del_mismo_monton():
     assert _region("ajustado", "arrow", ARROW_DEFAULT_MEMORY_POOL="mimalloc") == "anonimo"
 
 
+_HILOS_DE_NUMPY = """
+import os
+import geo.cli
+geo.cli._blas_de_un_hilo()
+import numpy
+print(os.environ["OPENBLAS_NUM_THREADS"], len(os.listdir("/proc/self/task")))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="cuenta hilos en /proc")
+def test_catastro_importa_numpy_sin_hilos_de_openblas():
+    """Sin el ajuste, OpenBLAS lanza un hilo por núcleo al importar numpy (con 2 núcleos, el
+    proceso queda con 2 hilos); con él, numpy no agrega ninguno. Si quien corre el programa
+    fijó OPENBLAS_NUM_THREADS, se respeta."""
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+
+    def correr(**extra):
+        r = subprocess.run([sys.executable, "-c", _HILOS_DE_NUMPY], capture_output=True,
+                           text=True, check=True, env={**env, **extra})
+        valor, hilos = r.stdout.split()
+        return valor, int(hilos)
+
+    assert correr() == ("1", 1)
+    assert correr(OPENBLAS_NUM_THREADS="3")[0] == "3"
+
+
 _RESERVAR = """
 import sys
 import numpy as np
