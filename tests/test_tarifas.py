@@ -28,6 +28,8 @@ import re
 from decimal import Decimal as D
 from decimal import localcontext
 
+import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -267,9 +269,37 @@ def test_salidas(resultado, tmp_path):
     for n in ("09", "11", "12", "24", "25", "26", "31", "33", "34", "48"):
         assert f"Cuadro N° {n} " in html, n
     assert "(g) = Σ predio (d) × (e)" in html
-    x = pd.read_excel(tmp_path / "arbitrios_predios.xlsx")
-    assert len(x) == 6
+    x = pd.read_excel(tmp_path / "arbitrios_predios.xlsx", dtype={"codigo": str})
+    assert len(x) == 6 and list(x.columns) == list(csv.columns)
+    assert x.set_index("codigo").loc["P1", "total_mensual"] == 72.92
+    texto = pd.read_csv(tmp_path / "arbitrios_predios.csv", dtype=str, keep_default_na=False)
+    for c in x.columns:  # las mismas cifras y textos que el CSV
+        if pd.api.types.is_numeric_dtype(x[c]):
+            esperado = pd.to_numeric(texto[c].replace("", None)).to_numpy(dtype=float)
+            np.testing.assert_array_equal(x[c].to_numpy(dtype=float), esperado, err_msg=c)
+        else:
+            assert x[c].fillna("").astype(str).tolist() == texto[c].tolist(), c
+    hoja = openpyxl.load_workbook(tmp_path / "arbitrios_predios.xlsx")["arbitrios"]
+    assert hoja.freeze_panes == "A2" and hoja["A1"].font.b
+    total = hoja.cell(row=2, column=csv.columns.get_loc("total_mensual") + 1)
+    assert total.number_format == "#,##0.00" and total.data_type == "n"
+    assert hoja["A2"].data_type == "s" and hoja["A2"].number_format == "General"
     assert not list(tmp_path.glob(".*"))  # sin temporales
+
+
+def test_xlsx_sigue_en_otra_hoja_si_no_cabe_en_una(resultado, tmp_path, monkeypatch):
+    """Una hoja de Excel tiene 1 048 576 filas: las que no caben siguen en «arbitrios_2», con
+    su cabecera; ninguna se pierde."""
+    import geo.tarifas.salidas as S
+
+    monkeypatch.setattr(S, "FILAS_POR_HOJA", 4)
+    escribir_salidas(resultado, tmp_path)
+    hojas = pd.read_excel(tmp_path / "arbitrios_predios.xlsx", sheet_name=None,
+                          dtype={"codigo": str})
+    assert list(hojas) == ["arbitrios", "arbitrios_2"]
+    assert [len(h) for h in hojas.values()] == [4, 2]
+    csv = pd.read_csv(tmp_path / "arbitrios_predios.csv", dtype=str)
+    assert pd.concat(hojas.values())["codigo"].tolist() == csv["codigo"].tolist()
 
 
 def test_conciliacion_en_texto(resultado):
