@@ -256,7 +256,7 @@ def test_salidas(resultado, tmp_path):
                                              "24", "25", "26", "31", "32", "33", "34", "47", "48")}
     assert {"arbitrios_predios.csv", "arbitrios_predios.xlsx", "resumen.json",
             "informe.html"} | esperados <= nombres
-    csv = pd.read_csv(tmp_path / "arbitrios_predios.csv", dtype=str)
+    csv = pd.read_csv(tmp_path / "arbitrios_predios.csv", dtype=str, keep_default_na=False)
     assert list(csv.columns[:3]) == ["codigo", "uso", "zona_recoleccion"]
     assert csv.set_index("codigo").loc["P1", "total_mensual"] == "72.92"
     resumen = json.loads((tmp_path / "resumen.json").read_text(encoding="utf-8"))
@@ -272,13 +272,12 @@ def test_salidas(resultado, tmp_path):
     x = pd.read_excel(tmp_path / "arbitrios_predios.xlsx", dtype={"codigo": str})
     assert len(x) == 6 and list(x.columns) == list(csv.columns)
     assert x.set_index("codigo").loc["P1", "total_mensual"] == 72.92
-    texto = pd.read_csv(tmp_path / "arbitrios_predios.csv", dtype=str, keep_default_na=False)
     for c in x.columns:  # las mismas cifras y textos que el CSV
         if pd.api.types.is_numeric_dtype(x[c]):
-            esperado = pd.to_numeric(texto[c].replace("", None)).to_numpy(dtype=float)
+            esperado = pd.to_numeric(csv[c].replace("", None)).to_numpy(dtype=float)
             np.testing.assert_array_equal(x[c].to_numpy(dtype=float), esperado, err_msg=c)
         else:
-            assert x[c].fillna("").astype(str).tolist() == texto[c].tolist(), c
+            assert x[c].fillna("").astype(str).tolist() == csv[c].tolist(), c
     hoja = openpyxl.load_workbook(tmp_path / "arbitrios_predios.xlsx")["arbitrios"]
     assert hoja.freeze_panes == "A2" and hoja["A1"].font.b
     total = hoja.cell(row=2, column=csv.columns.get_loc("total_mensual") + 1)

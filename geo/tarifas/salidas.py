@@ -7,6 +7,7 @@ y ``os.replace``). Ninguna salida lleva nombres de contribuyentes ni documentos.
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import math
 from decimal import Decimal
@@ -72,7 +73,7 @@ def _escribir_xlsx(df: pd.DataFrame, destino: Path, montos_desde: int) -> None:
     import xlsxwriter
 
     columnas = list(df.columns)
-    valores = [[_celda(v) for v in df[c].tolist()] for c in columnas]
+    filas = zip(*([_celda(v) for v in df[c].tolist()] for c in columnas))
     with archivo_atomico(destino) as tmp:
         libro = xlsxwriter.Workbook(str(tmp), {"constant_memory": True,
                                                "strings_to_formulas": False,
@@ -80,22 +81,27 @@ def _escribir_xlsx(df: pd.DataFrame, destino: Path, montos_desde: int) -> None:
         try:
             negrita = libro.add_format({"bold": True})
             monto = libro.add_format({"num_format": "#,##0.00"})
-            filas = zip(*valores)
-            n = len(df)
-            for hoja_i, desde in enumerate(range(0, max(n, 1), FILAS_POR_HOJA), start=1):
-                hoja = libro.add_worksheet("arbitrios" if hoja_i == 1 else f"arbitrios_{hoja_i}")
-                hoja.write_row(0, 0, columnas, negrita)
-                hoja.freeze_panes(1, 0)
-                hoja.set_column(0, 0, 24)
-                hoja.set_column(1, len(columnas) - 1, 13)
-                cuantas = min(FILAS_POR_HOJA, n - desde)
-                hoja.autofilter(0, 0, max(cuantas, 1), len(columnas) - 1)
-                for i in range(1, cuantas + 1):
-                    fila = next(filas)
+            for k, desde in enumerate(range(0, max(len(df), 1), FILAS_POR_HOJA), start=1):
+                cuantas = min(FILAS_POR_HOJA, len(df) - desde)
+                hoja = _hoja_xlsx(libro, "arbitrios" if k == 1 else f"arbitrios_{k}",
+                                  columnas, cuantas, negrita)
+                for i, fila in enumerate(itertools.islice(filas, cuantas), start=1):
                     hoja.write_row(i, 0, fila[:montos_desde])
                     hoja.write_row(i, montos_desde, fila[montos_desde:], monto)
         finally:
             libro.close()
+
+
+def _hoja_xlsx(libro, nombre: str, columnas: list[str], filas: int, negrita):
+    """Hoja nueva con la cabecera en negrita, fija al desplazarse y con autofiltro sobre
+    ``filas`` filas de datos."""
+    hoja = libro.add_worksheet(nombre)
+    hoja.write_row(0, 0, columnas, negrita)
+    hoja.freeze_panes(1, 0)
+    hoja.set_column(0, 0, 24)
+    hoja.set_column(1, len(columnas) - 1, 13)
+    hoja.autofilter(0, 0, max(filas, 1), len(columnas) - 1)
+    return hoja
 
 
 def _json_default(x):
