@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 from geo.errores import ErrorDatos
 from geo.ordenanza import validar_datos
 from geo.tarifas import calcular_tarifas, escribir_salidas, formatear_conciliacion, liquidacion
-from geo.tarifas.dinero import redondear
+from geo.tarifas.dinero import por_valor, redondear
 
 CERO = D(0)
 
@@ -299,6 +299,36 @@ def test_xlsx_sigue_en_otra_hoja_si_no_cabe_en_una(resultado, tmp_path, monkeypa
     assert [len(h) for h in hojas.values()] == [4, 2]
     csv = pd.read_csv(tmp_path / "arbitrios_predios.csv", dtype=str)
     assert pd.concat(hojas.values())["codigo"].tolist() == csv["codigo"].tolist()
+
+
+def test_por_valor_calcula_una_vez_por_combinacion():
+    # montos repetidos (Decimal('1.0') y Decimal('1.00') son el mismo valor), faltantes y un
+    # porcentaje por fila: el resultado es el de la lista por comprensión, fila por fila
+    montos = [D("10.005"), D("1.0"), D("1.00"), None, D("10.005"), D("7.125"), D("NaN"),
+              D("7.125")]
+    pct = [D(50), D(0), D(0), D(50), D(50), D(100), D(0), D("100.0")]
+    llamadas = []
+
+    def f(x, p):
+        llamadas.append((x, p))
+        return redondear(x) - redondear(redondear(x) * p / 100)
+
+    esperado = [D("5.00"), D("1.00"), D("1.00"), D("0.00"), D("5.00"), D("0.00"), None,
+                D("0.00")]
+    res = list(por_valor(f, pd.Series(montos, dtype=object), pct))
+    assert [str(r) for r in res[:6]] == [str(e) for e in esperado[:6]]
+    assert res[6].is_nan() and str(res[7]) == "0.00"
+    # 10.005/50, 1.0/0, 7.125/100 una vez cada una; None y NaN, una vez cada fila
+    assert len(llamadas) == 5
+    assert list(por_valor(f, [], [])) == []
+
+
+def test_sumar_por_como_groupby():
+    from geo.tarifas.motor import _sumar_por
+
+    claves = pd.Series(["B", "A", "B", "C", "B"], dtype="str")
+    montos = pd.Series([D("0.1"), D(2), D("0.2"), D("3.30"), D("0.25")], dtype=object)
+    assert _sumar_por(claves, montos) == {"A": D(2), "B": D("0.55"), "C": D("3.3")}
 
 
 def test_conciliacion_en_texto(resultado):

@@ -93,3 +93,41 @@ def soles(x, decimales: int = 2) -> str:
 def num(x, decimales: int = 2) -> str:
     """Número con separador de miles y ``decimales`` fijos (HALF-UP)."""
     return f"{redondear(x, decimales):,.{decimales}f}"
+
+
+def por_valor(f, *columnas) -> np.ndarray:
+    """``[f(*fila) for fila in zip(*columnas)]``, como arreglo de objetos, calculando ``f``
+    una vez por combinación distinta de valores.
+
+    Los importes de un servicio repiten pocas cifras (una tasa por categoría de parques, por
+    uso y zona de serenazgo, un porcentaje por condición): con 100 mil predios, redondear cada
+    uno por separado tomaba ~8 s. Las combinaciones se buscan con ``pandas.factorize``; las
+    filas con algún valor faltante (``None``, NaN) se calculan una por una.
+
+    Solo para funciones cuyo resultado depende del valor y no de cómo está escrito, como las
+    que terminan en :func:`redondear`: ``Decimal('1.0')`` y ``Decimal('1.00')`` son la misma
+    clave (y también ``0`` y ``-0``).
+    """
+    import pandas as pd
+
+    n = len(columnas[0])
+    clave = np.zeros(n, dtype=np.int64)
+    falta = np.zeros(n, dtype=bool)
+    valores = []
+    for c in columnas:
+        v = np.asarray(c, dtype=object)
+        codigo, unicos = pd.factorize(v)  # faltantes: -1
+        falta |= codigo < 0
+        clave = clave * (len(unicos) + 1) + (codigo + 1)
+        clave = pd.factorize(clave)[0]  # compacta: la clave no crece más que n
+        valores.append(v)
+    primera = np.full(int(clave.max()) + 1 if n else 0, -1, dtype=np.int64)
+    primera[clave[::-1]] = np.arange(n)[::-1]  # la primera fila de cada combinación
+    calculado = np.empty(len(primera), dtype=object)
+    for j, i in enumerate(primera):  # una vez por combinación
+        if not falta[i]:
+            calculado[j] = f(*(v[i] for v in valores))
+    salida = calculado[clave]
+    for i in np.flatnonzero(falta):
+        salida[i] = f(*(v[i] for v in valores))
+    return salida
