@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.claves import esta_en
 from geo.config import CONFIG, Config
 from geo.derivaciones import Derivados, derivar
 from geo.ordenanza import Ordenanza, SectorBarrido
@@ -209,12 +210,12 @@ def sector_por_via(derivados: Derivados, vias: gpd.GeoDataFrame,
     tocados = set(fr.loc[cambia, "codigo"].astype(str))
     p = derivados.predios.copy()
     if tocados:
-        g = fr[fr["codigo"].astype(str).isin(tocados)]
+        g = fr[esta_en(fr["codigo"].astype(str), tocados)]
         g = g.groupby(["codigo", "via", "cuadra", "sector_barrido"], dropna=False,
                       sort=True)["longitud_m"].sum().reset_index()
         g = g.sort_values(["codigo", "longitud_m"], ascending=[True, False], kind="stable")
         mayor = g.drop_duplicates("codigo").set_index("codigo")["sector_barrido"]
-        filas = p["codigo"].astype(str).isin(tocados).to_numpy()
+        filas = esta_en(p["codigo"].astype(str), tocados)
         nuevo = p.loc[filas, "codigo"].astype(str).map(mayor).to_numpy(dtype=object)
         col = p["sector_barrido"].to_numpy(dtype=object).copy()
         col[filas] = nuevo

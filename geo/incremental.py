@@ -59,6 +59,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.claves import arrow_texto, esta_en, posiciones
 from geo.config import CONFIG, Config
 from geo.derivaciones import COLUMNAS_DERIVADAS, Derivados, derivar
 from geo.errores import ErrorDatos, Problema
@@ -131,43 +132,6 @@ def claves_huella(predios: pd.DataFrame) -> np.ndarray:
     return clave
 
 
-def _arrow(valores):
-    import pyarrow as pa
-
-    if isinstance(valores, (pa.Array, pa.ChunkedArray)):
-        return valores
-    if isinstance(valores, pd.Series) and valores.dtype != object:
-        return pa.array(valores)
-    return pa.array(np.asarray(valores, dtype=object), type=pa.large_string())
-
-
-def _posiciones(valores, claves) -> np.ndarray:
-    """Posición de cada valor en ``claves`` (-1 si no está).
-
-    Con pyarrow (``index_in``, hash en C) es varias veces más rápido que un ``pd.Index`` de
-    texto: con 100 000 predios es lo que más pesa al empalmar.
-    """
-    try:
-        import pyarrow.compute as pc
-    except ImportError:  # sin pyarrow: pandas
-        return pd.Index(np.asarray(claves, dtype=object)).get_indexer(
-            np.asarray(valores, dtype=object))
-    if len(valores) == 0:
-        return np.empty(0, dtype=np.int64)
-    if len(claves) == 0:
-        return np.full(len(valores), -1, dtype=np.int64)
-    r = pc.index_in(_arrow(valores), value_set=_arrow(claves))
-    return np.asarray(r.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-
-
-def _en(valores, conjunto) -> np.ndarray:
-    """Máscara: cada valor está en ``conjunto`` (hash, sin ordenar arreglos object)."""
-    conjunto = list(conjunto)
-    if not conjunto or len(valores) == 0:
-        return np.zeros(len(valores), dtype=bool)
-    return _posiciones(valores, conjunto) >= 0
-
-
 def detectar_cambios(predios_antes: gpd.GeoDataFrame,
                      predios_despues: gpd.GeoDataFrame) -> tuple[set[str], set[str]]:
     """Códigos cambiados (o nuevos) y borrados entre dos versiones de la capa de predios.
@@ -180,7 +144,7 @@ def detectar_cambios(predios_antes: gpd.GeoDataFrame,
     cd = predios_despues["codigo"].astype(str)
     pos = pd.Index(ca).get_indexer(cd)
     nuevo = pos < 0
-    borrados = set(ca[~ca.isin(cd)])
+    borrados = set(ca[~esta_en(ca, cd)])
     i_d = np.flatnonzero(~nuevo)
     i_a = pos[~nuevo]
     ga = predios_antes.geometry.to_numpy()[i_a]
@@ -301,13 +265,13 @@ def derivar_incremental(
     pn = capas_nuevas["predios"]
     pp = previo.predios
     cod_n, cod_p = codigos(pn), codigos(pp)
-    a_n, a_p = _arrow(cod_n), _arrow(cod_p)
-    pos_p = _posiciones(a_n, a_p)  # fila previa de cada predio nuevo (-1: nuevo)
+    a_n, a_p = arrow_texto(cod_n), arrow_texto(cod_p)
+    pos_p = posiciones(a_n, a_p)  # fila previa de cada predio nuevo (-1: nuevo)
 
     cambiados = {str(c) for c in codigos_cambiados}
     borrados = {str(c) for c in codigos_borrados}
     ausentes = sorted(np.asarray(sorted(cambiados), dtype=object)[
-        _posiciones(sorted(cambiados), a_n) < 0]) if cambiados else []
+        posiciones(sorted(cambiados), a_n) < 0]) if cambiados else []
     if ausentes:
         raise ErrorDatos(
             f"Los predios {', '.join(ausentes[:10])} figuran como cambiados pero no están en la "
@@ -315,7 +279,7 @@ def derivar_incremental(
             "PREDIO_DESCONOCIDO")
     cambiados |= set(cod_n[pos_p < 0])
     if int((pos_p >= 0).sum()) != len(cod_p):  # algún código previo ya no está
-        borrados |= set(cod_p[_posiciones(a_p, a_n) < 0])
+        borrados |= set(cod_p[posiciones(a_p, a_n) < 0])
 
     def completo(motivo: str) -> ResultadoIncremental:
         d = derivar(capas_nuevas, umbral, distancia, config)
@@ -359,10 +323,10 @@ def derivar_incremental(
     claves_u = np.asarray(claves_u, dtype=object)  # en orden de aparición, como pd.unique
 
     # 1) huellas afectadas: las de lo cambiado (clave vieja y nueva) ...
-    tocados = np.flatnonzero(_en(a_n, cambiados))
+    tocados = np.flatnonzero(esta_en(a_n, cambiados))
     prev_t = pos_p[tocados]
     ya = prev_t >= 0
-    fila_borrada = np.flatnonzero(_en(a_p, borrados))
+    fila_borrada = np.flatnonzero(esta_en(a_p, borrados))
     claves_viejas = set(clave_p[prev_t[ya]]) | set(clave_p[fila_borrada])
     claves_af = set(clave_n[tocados]) | claves_viejas
     # ... y sus vecinas, si cambió la geometría o la huella (unidad nueva, borrada, otra matriz)
@@ -371,9 +335,9 @@ def derivar_incremental(
     geo_cambio[ya] |= clave_p[prev_t[ya]] != clave_n[tocados[ya]]
     claves_geo = (set(clave_n[tocados[geo_cambio]]) | set(clave_p[prev_t[ya & geo_cambio]])
                   | set(clave_p[fila_borrada]))
-    semillas = np.concatenate([g_p[_en(clave_p, claves_geo)], g_n[_en(clave_n, claves_geo)]])
+    semillas = np.concatenate([g_p[esta_en(clave_p, claves_geo)], g_n[esta_en(clave_n, claves_geo)]])
     motivo = (f"{len(cambiados)} predios cambiados o nuevos, {len(borrados)} borrados")
-    h_af = _posiciones(sorted(claves_af), claves_u)
+    h_af = posiciones(sorted(claves_af), claves_u)
     h_af = h_af[h_af >= 0]
     vecinas = _cerca(hgeoms, cajas, semillas, radio)
     h_af = np.union1d(h_af, vecinas)
@@ -460,7 +424,7 @@ def _afectadas_por_verdes(va, vn, filas, hgeoms, cajas, claves_u, clave_p, pp, f
     nombres = set(va["nombre"].astype(str).to_numpy()[ia]) if "nombre" in va.columns else set()
     pos_h = pd.Index(claves_u)
     if "area_verde_cercana" in pp.columns:
-        era = pp["area_verde_cercana"].astype(str).isin(nombres).to_numpy()
+        era = esta_en(pp["area_verde_cercana"].astype(str), nombres)
         h.append(pos_h.get_indexer(np.unique(clave_p[era])))
         d_prev = pd.to_numeric(pp["distancia_area_verde_m"], errors="coerce").to_numpy()
         d_h = pd.Series(d_prev).groupby(clave_p).min()
@@ -496,7 +460,7 @@ def _empalmar(previo: Derivados, sub: Derivados, pn: gpd.GeoDataFrame, cod_n: np
     """Lo previo para lo no afectado y lo del subconjunto para lo afectado."""
     pp, ps = previo.predios, sub.predios
     filas = np.flatnonzero(recalc)
-    pos_s = _posiciones(cod_n[filas], codigos(ps))
+    pos_s = posiciones(cod_n[filas], codigos(ps))
     toma = np.maximum(pos_p, 0)
     out = pn.copy(deep=False)  # copia al escribir (pandas ≥ 3): pn no se toca
     for col in [c for c in ps.columns if c not in pn.columns or c in COLUMNAS_DERIVADAS]:
@@ -506,10 +470,10 @@ def _empalmar(previo: Derivados, sub: Derivados, pn: gpd.GeoDataFrame, cod_n: np
 
     # trozos de frontis: los previos de lo no recalculado + los nuevos, en el orden de los predios
     fp, fs = previo.frentes, sub.frentes
-    en_n = _posiciones(fp["codigo"], a_n)
+    en_n = posiciones(fp["codigo"], a_n)
     mantener = en_n >= 0
     mantener[mantener] = ~recalc[en_n[mantener]]
-    en_s = _posiciones(fs["codigo"], a_n)
+    en_s = posiciones(fs["codigo"], a_n)
     nuevos = en_s >= 0
     nuevos[nuevos] = recalc[en_s[nuevos]]
     partes = [x for x in (fp[mantener], fs[nuevos]) if len(x)]
@@ -567,7 +531,7 @@ def _miembros_resumen(codigo: str, predios: pd.DataFrame, frentes: pd.DataFrame,
         excluir = {a.elemento for a in avisos if a.codigo == "FRONTIS_SIN_VIA"}
     elif codigo == "FRENTE_SIN_SECTOR":
         sin = codigos(frentes)[frentes["sector_barrido"].isna().to_numpy()]
-        m = _en(codigos(predios), set(sin))
+        m = esta_en(codigos(predios), set(sin))
         excluir = {a.elemento for a in avisos if a.codigo == codigo and a.elemento}
     else:
         if not hay_zonas:
@@ -593,9 +557,9 @@ def _empalmar_avisos(previo: Derivados, sub: Derivados, claves_u, clave_p, clave
     hay_zonas = capas_nuevas.get("zonas_recoleccion") is not None
     clave_s = claves_huella(sub.predios)
     lista_quitar = np.asarray(sorted(quitar), dtype=object)
-    en_quitar = _en(clave_p, quitar)
+    en_quitar = esta_en(clave_p, quitar)
     locales = previo.predios[en_quitar]
-    fr_locales = previo.frentes[_en(previo.frentes["codigo"], set(codigos(locales)))] \
+    fr_locales = previo.frentes[esta_en(previo.frentes["codigo"], set(codigos(locales)))] \
         if len(locales) else previo.frentes.iloc[:0]
     for codigo in RESUMENES:
         viejo = [a for a in previo.avisos if a.codigo == codigo and not a.elemento]
@@ -613,12 +577,12 @@ def _empalmar_avisos(previo: Derivados, sub: Derivados, claves_u, clave_p, clave
         restantes = [e for e in ejemplos if e not in quitar]
         if len(restantes) == len(ejemplos) and (len(ejemplos) == cuenta or len(ejemplos) >= 5):
             cand = np.asarray(restantes + sorted(nuevos), dtype=object)
-            cand = cand[np.argsort(_posiciones(cand, claves_u), kind="stable")]
+            cand = cand[np.argsort(posiciones(cand, claves_u), kind="stable")]
             claves = cand[:5]
         else:  # se quitó un ejemplo: hay que saber cuál sigue
             miembros = (_miembros_resumen(codigo, previo.predios, previo.frentes, previo.avisos,
                                           clave_p, hay_zonas) - quitar) | nuevos
-            claves = claves_u[_en(claves_u, miembros)]
+            claves = claves_u[esta_en(claves_u, miembros)]
             total = len(claves)
         texto = textos[0].split(" ", 1)[1].rsplit(" Ejemplos: ", 1)[0]
         a = resumen_fuera(codigo, np.asarray(claves, dtype=object), texto)
@@ -674,7 +638,7 @@ def cambios_de_arbitrio(resultado_antes, resultado_despues,
     a = resultado_antes.predios.set_index("codigo")
     d = resultado_despues.predios.set_index("codigo")
     codigos = a.index.union(d.index)
-    en_a, en_d = codigos.isin(a.index), codigos.isin(d.index)
+    en_a, en_d = esta_en(codigos, a.index), esta_en(codigos, d.index)
     estado = np.where(en_a & en_d, "cambia", np.where(en_a, "borrado", "nuevo"))
     partes = []
     for s in servicios:

@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.claves import esta_en
 from geo.config import CONFIG, Config
 from geo.errores import ErrorConflicto, ErrorDatos, ErrorLectura, Problema
 from geo.esquema import CAPAS
@@ -696,7 +697,7 @@ class Almacen(ABC):
             m = 1.0  # un metro alrededor: los que se tocan también son vecinos
             vecinos = self._predios_en_caja((x0 - m, y0 - m, x1 + m, y1 + m))
             vecinos = normalizar_predios(vecinos, tipos)
-            vecinos = vecinos[~vecinos["codigo"].isin(afectados | borrados)]
+            vecinos = vecinos[~esta_en(vecinos["codigo"], afectados | borrados)]
             if len(vecinos):
                 cerca = shapely.STRtree(vecinos.geometry.to_numpy()).query(
                     shapely.buffer(geoms[ok], m), predicate="intersects")[1]
@@ -1223,7 +1224,7 @@ def repartir_frontis_confirmado(frentes: pd.DataFrame, predios: pd.DataFrame) ->
         return out
     metros = pd.Series(conf["frontis_m"].to_numpy(dtype=float), index=conf["codigo"].to_numpy())
     suma = out.groupby("codigo")["longitud_derivada_m"].sum()
-    en = out["codigo"].isin(metros.index)
+    en = esta_en(out["codigo"], metros.index)
     total = out.loc[en, "codigo"].map(suma)
     objetivo = out.loc[en, "codigo"].map(metros)
     # trozos de largo 0 de un predio con suma 0: el confirmado se reparte en partes iguales
@@ -1232,7 +1233,7 @@ def repartir_frontis_confirmado(frentes: pd.DataFrame, predios: pd.DataFrame) ->
         total > 0, out.loc[en, "longitud_derivada_m"] * objetivo / total.where(total > 0, 1.0),
         objetivo / n)
     out.loc[en, "frontis_fuente"] = "confirmado"
-    sin_trozo = conf[~conf["codigo"].isin(out["codigo"])]
+    sin_trozo = conf[~esta_en(conf["codigo"], out["codigo"])]
     if len(sin_trozo):
         extra = pd.DataFrame({c: [None] * len(sin_trozo) for c in out.columns})
         extra["codigo"] = sin_trozo["codigo"].to_numpy()
