@@ -134,11 +134,14 @@ def derivar_almacen(ruta: str | Path, ordenanza=None, distancia: str = "euclidea
 
     ``fecha``: derivar el catastro como estaba ese día (ver :func:`cargar_capas`).
     ``al_tener_frentes``: ver :func:`geo.derivaciones.derivar`; recibe los frentes ya
-    definitivos, así que solo se llama si ningún frontis confirmado los va a cambiar.
+    definitivos, con el frontis confirmado repartido. Si algún predio confirmado no tiene
+    trozos, no se llama: su trozo nuevo lleva el sector de barrido del predio derivado, que
+    recién se conoce al final.
 
     Devuelve ``(capas, derivados, ordenanza)``.
     """
-    from geo.almacen import repartir_frontis_confirmado
+    from geo.almacen import aplicar_frontis_confirmado, repartir_frontis_confirmado
+    from geo.claves import esta_en
     from geo.derivaciones import derivar
     from geo.ordenanza import cargar_ordenanza
 
@@ -146,14 +149,26 @@ def derivar_almacen(ruta: str | Path, ordenanza=None, distancia: str = "euclidea
         ordenanza = cargar_ordenanza(ordenanza)
     capas = cargar_capas(ruta, config, fecha)
     confirmados = _confirmados(ruta, config, fecha)
-    aviso = None
-    if al_tener_frentes is not None and len(confirmados) == 0:
-        # sin confirmados, repartir solo agrega sus columnas: los frentes ya son definitivos
+    aviso, repartidos = None, []
+    if al_tener_frentes is not None:
+        # los predios confirmados, con sus metros: lo único que el reparto toma de los predios
+        # derivados cuando todos tienen algún trozo
+        conf = pd.DataFrame()
+        if len(confirmados):
+            conf = aplicar_frontis_confirmado(
+                pd.DataFrame({"codigo": capas["predios"]["codigo"], "frontis_m": np.nan}),
+                confirmados)
+            conf = conf[conf["frontis_fuente"] == "confirmado"]
+
         def aviso(frentes):
-            al_tener_frentes(repartir_frontis_confirmado(frentes, pd.DataFrame()))
+            if len(conf) and not esta_en(conf["codigo"], frentes["codigo"]).all():
+                return
+            repartidos.append(repartir_frontis_confirmado(frentes, conf))
+            al_tener_frentes(repartidos[0])
     derivados = derivar(capas, float(ordenanza.parques.umbral_cerca_m), distancia, config,
                         aviso)
-    _frontis_confirmado(derivados, confirmados)
+    # con los mismos trozos que ya se empezaron a escribir, si se empezaron
+    _frontis_confirmado(derivados, confirmados, repartidos[0] if repartidos else None)
     return capas, derivados, ordenanza
 
 
@@ -165,14 +180,16 @@ def _confirmados(ruta, config: Config, fecha) -> pd.DataFrame:
         return almacen.frontis_confirmados(fecha)
 
 
-def _frontis_confirmado(derivados, confirmados: pd.DataFrame) -> None:
+def _frontis_confirmado(derivados, confirmados: pd.DataFrame, frentes=None) -> None:
     """Un frontis confirmado en campo manda sobre el derivado (que se sigue informando en
     ``frontis_derivado_m``); sus metros se reparten entre los trozos del predio para que cada
-    uno conserve su sector de barrido. Modifica ``derivados`` en su lugar."""
+    uno conserve su sector de barrido. Modifica ``derivados`` en su lugar. ``frentes``: el
+    reparto ya hecho, si se hizo antes (ver :func:`derivar_almacen`)."""
     from geo.almacen import aplicar_frontis_confirmado, repartir_frontis_confirmado
 
     derivados.predios = aplicar_frontis_confirmado(derivados.predios, confirmados)
-    derivados.frentes = repartir_frontis_confirmado(derivados.frentes, derivados.predios)
+    derivados.frentes = frentes if frentes is not None else repartir_frontis_confirmado(
+        derivados.frentes, derivados.predios)
 
 
 def tarifas_almacen(ruta: str | Path, ordenanza=None, distancia: str = "euclidea",

@@ -501,6 +501,35 @@ def test_aplicar_y_repartir_frontis_confirmado():
     assert r["predios_confirmado"] == 2 and r["predios_derivado"] == 1
 
 
+def test_frentes_con_frontis_confirmado_se_entregan_apenas_se_miden(cuadricula):
+    # derivar entrega los frentes (para empezar a escribirlos en otro proceso) ya con el
+    # frontis confirmado repartido, y son los mismos que devuelve al final
+    from geo.flujo import derivar_almacen
+
+    with abrir(cuadricula) as alm:  # L-0-1 tiene un trozo derivado de 10 m
+        alm.confirmar_frontis([{"codigo": "L-0-1", "metros": 9.5, "observacion": "visita"}],
+                              "inspector", instante=T0)
+    recibidos = []
+    _, der, _ = derivar_almacen(cuadricula, al_tener_frentes=recibidos.append)
+    assert len(recibidos) == 1 and recibidos[0] is der.frentes
+    l01 = der.frentes[der.frentes["codigo"] == "L-0-1"]
+    assert l01["longitud_m"].tolist() == [9.5] and l01["longitud_derivada_m"].tolist() == [10.0]
+    assert l01["frontis_fuente"].tolist() == ["confirmado"]
+    _, sin_aviso, _ = derivar_almacen(cuadricula)
+    pd.testing.assert_frame_equal(pd.DataFrame(der.frentes), pd.DataFrame(sin_aviso.frentes))
+
+    # L-1-1 no tiene trozos: el suyo lleva el sector de barrido del predio derivado, que se
+    # conoce al final; entonces no se entregan antes, y el resultado no cambia
+    with abrir(cuadricula) as alm:
+        alm.confirmar_frontis([{"codigo": "L-1-1", "metros": 4.0, "observacion": "visita"}],
+                              "inspector", instante=T0)
+    recibidos.clear()
+    _, der, _ = derivar_almacen(cuadricula, al_tener_frentes=recibidos.append)
+    assert recibidos == []
+    por_predio = der.frentes.groupby("codigo")["longitud_m"].sum()
+    assert por_predio["L-0-1"] == 9.5 and por_predio["L-1-1"] == 4.0
+
+
 def test_frontis_confirmado_en_la_tarifa_de_punta_a_punta(almacen, correr):
     from geo.flujo import derivar_almacen, tarifas_almacen
     from geo.tarifas import calcular_tarifas
