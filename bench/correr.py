@@ -56,14 +56,40 @@ def etapas(n: int) -> dict[str, list[str]]:
         "validar": CATASTRO + ["validar", str(gpkg), "--formato", "json"],
         "derivar": CATASTRO + ["derivar", str(gpkg), "--salida",
                                str(DATOS / f"derivados_{n}.gpkg")],
+        # el mismo distrito con el 1 % de los frontis confirmados en campo (ver con_confirmados)
+        "confirmados": CATASTRO + ["derivar", str(DATOS / f"distrito_{n}_confirmados.gpkg"),
+                                   "--salida", str(DATOS / f"derivados_{n}_confirmados.gpkg")],
         "tarifas": CATASTRO + ["tarifas", str(gpkg), "--salida", str(DATOS / f"tarifas_{n}")],
     }
+
+
+def con_confirmados(n: int) -> None:
+    """Copia el distrito de ``n`` predios con uno de cada 100 frontis confirmados en campo
+    (10 m; algunos son predios sin frontis derivado), como lo haría la oficina de catastro
+    con ``catastro confirmar-frontis --archivo``. No se mide."""
+    import shutil
+
+    import pyogrio
+
+    origen = DATOS / f"distrito_{n}.gpkg"
+    destino = DATOS / f"distrito_{n}_confirmados.gpkg"
+    if destino.exists() and destino.stat().st_mtime >= origen.stat().st_mtime:
+        return
+    shutil.copyfile(origen, destino)
+    codigos = pyogrio.read_dataframe(origen, layer="predios", columns=["codigo"],
+                                     read_geometry=False)["codigo"].iloc[::100]
+    csv = DATOS / f"confirmados_{n}.csv"
+    csv.write_text("codigo,metros,observacion\n"
+                   + "".join(f"{c},10,banco\n" for c in codigos), encoding="utf-8")
+    subprocess.run(CATASTRO + ["confirmar-frontis", "--archivo", str(csv), "--usuario",
+                               "banco", "--capas", str(destino)],
+                   cwd=RAIZ, check=True, stdout=subprocess.DEVNULL)
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description="Benchmarks de catastro")
     p.add_argument("--tamanos", default="10000,100000,1000000")
-    p.add_argument("--etapas", default="generar,validar,derivar,tarifas")
+    p.add_argument("--etapas", default="generar,validar,derivar,confirmados,tarifas")
     args = p.parse_args()
     DATOS.mkdir(parents=True, exist_ok=True)
     pulso_antes = medir_pulso()
@@ -73,14 +99,16 @@ def main() -> int:
                                            for k, v in pulso_antes["versiones"].items()))
     print()
     resultados = []
-    print(f"{'etapa':<10}{'predios':>12}{'segundos':>11}{'memoria MB':>12}  salida")
+    print(f"{'etapa':<12}{'predios':>12}{'segundos':>11}{'memoria MB':>12}  salida")
     for n in (int(t) for t in args.tamanos.split(",")):
         for etapa, orden in etapas(n).items():
             if etapa not in args.etapas.split(","):
                 continue
+            if etapa == "confirmados":
+                con_confirmados(n)
             r = medir(orden) | {"etapa": etapa, "predios": n}
             resultados.append(r)
-            print(f"{etapa:<10}{n:>12,}{r['segundos']:>11.2f}{r['memoria_mb']:>12.1f}  "
+            print(f"{etapa:<12}{n:>12,}{r['segundos']:>11.2f}{r['memoria_mb']:>12.1f}  "
                   f"{r['salida']}", flush=True)
             if r["salida"] not in (0, 1):
                 print(f"   {r['error'].strip()[-300:]}")
