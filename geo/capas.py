@@ -167,17 +167,18 @@ def escribir_capas(capas: Mapping[str, gpd.GeoDataFrame], destino: str | os.Path
 _MULTI = {0: ("MultiPoint", 4), 1: ("MultiLineString", 5), 3: ("MultiPolygon", 6)}
 
 
-def escribir_capa_gpkg(gdf: gpd.GeoDataFrame, ruta: str | os.PathLike, capa: str) -> None:
+def escribir_capa_gpkg(gdf: gpd.GeoDataFrame, ruta: str | os.PathLike, capa: str,
+                       agregar: bool = False) -> None:
     """Agrega ``capa`` a un GeoPackage, con un solo tipo de geometría, multi (MultiPolygon,
     MultiLineString, MultiPoint), para que se abra tal cual en QGIS y admita después partes
-    múltiples.
+    múltiples. Con ``agregar``, las filas van al final de esa capa, que ya existe.
 
     Es lo mismo que ``pyogrio.write_dataframe(..., promote_to_multi=True, use_arrow=True)``
     (mismo archivo al leerlo) sin crear una geometría multi de shapely por fila (ver
     :func:`_wkb_multi`; con un millón de predios, 2 s menos). Sin pyarrow, o con tipos que no
     se dejan promover (p. ej. polígonos y líneas juntos), usa el camino de pyogrio.
     """
-    escribir_preparada(preparar_capa(gdf), ruta, capa)
+    escribir_preparada(preparar_capa(gdf), ruta, capa, agregar)
 
 
 def preparar_capa(gdf: gpd.GeoDataFrame):
@@ -187,15 +188,18 @@ def preparar_capa(gdf: gpd.GeoDataFrame):
     return gdf, _tabla_arrow(gdf)
 
 
-def escribir_preparada(preparada, ruta: str | os.PathLike, capa: str) -> None:
-    """Escribe en ``ruta`` lo que dio :func:`preparar_capa`."""
+def escribir_preparada(preparada, ruta: str | os.PathLike, capa: str,
+                       agregar: bool = False) -> None:
+    """Escribe en ``ruta`` lo que dio :func:`preparar_capa` (al final de ``capa``, si
+    ``agregar``)."""
     gdf, arrow = preparada
     if arrow is None:
-        pyogrio.write_dataframe(gdf, ruta, layer=capa, driver="GPKG", promote_to_multi=True)
+        pyogrio.write_dataframe(gdf, ruta, layer=capa, driver="GPKG", promote_to_multi=True,
+                                append=agregar)
         return
     tabla, tipo, crs = arrow
     pyogrio.write_arrow(tabla, ruta, layer=capa, driver="GPKG", geometry_name="geometry",
-                        geometry_type=tipo, crs=crs)
+                        geometry_type=tipo, crs=crs, append=agregar)
 
 
 def _tabla_arrow(gdf: gpd.GeoDataFrame):

@@ -468,7 +468,7 @@ class EscrituraDerivados:
         soltar_cache(self.destino)  # la versión anterior, que se reemplaza
         self._bajar_a_disco()
         self._aparte = EscrituraAparte(frentes, self._tmp, "frentes")
-        self._enviados = (len(frentes), list(frentes.columns))
+        self._enviados = frentes
 
     def _bajar_a_disco(self) -> None:
         """Desde ya y hasta el final, lo escrito en el temporal baja al disco mientras se
@@ -492,19 +492,35 @@ class EscrituraDerivados:
             devolver_memoria_libre()  # la caché del archivo que se escribe la reusa
             soltar_cache(self.destino)
             if self._aparte is not None:
-                if self._enviados != (len(derivados.frentes), list(derivados.frentes.columns)):
-                    raise RuntimeError("los frentes cambiaron después de empezar a escribirlos")
+                resto = self._resto_de_frentes(derivados.frentes)
                 aparte, self._aparte = self._aparte, None
                 try:
                     aparte.esperar()
                 except SinArrow:  # no pasa por Arrow: nada quedó escrito, se escribe aquí
                     escribir_capa_gpkg(derivados.frentes, self._tmp, "frentes")
+                else:
+                    if len(resto):
+                        escribir_capa_gpkg(resto, self._tmp, "frentes", agregar=True)
             else:
                 escribir_capa_gpkg(derivados.frentes, self._tmp, "frentes")
             escribir_preparada(preparada, self._tmp, "predios")
             del preparada
             escribir_capa_gpkg(derivados.microrutas, self._tmp, "microrutas")
         self._terminado = True
+
+    def _resto_de_frentes(self, frentes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """Las filas de ``frentes`` (los definitivos) que siguen a las que ya se mandaron a
+        escribir (p. ej. los trozos sin geometría de predios confirmados sin frontis: ver
+        :func:`geo.almacen.agregar_sin_trozo`). Si las mandadas no son su comienzo,
+        ``RuntimeError``."""
+        enviados = self._enviados
+        n = len(enviados)
+        if frentes is enviados:
+            return frentes.iloc[:0]
+        if (list(frentes.columns) != list(enviados.columns) or len(frentes) < n
+                or not (frentes["codigo"].to_numpy()[:n] == enviados["codigo"].to_numpy()).all()):
+            raise RuntimeError("los frentes cambiaron después de empezar a escribirlos")
+        return frentes.iloc[n:]
 
     def __exit__(self, tipo, valor, traza) -> bool:
         if self._aparte is not None:  # algo falló antes de terminar()

@@ -133,15 +133,14 @@ def derivar_almacen(ruta: str | Path, ordenanza=None, distancia: str = "euclidea
     """capas → derivaciones, con el umbral de parques de la ordenanza.
 
     ``fecha``: derivar el catastro como estaba ese día (ver :func:`cargar_capas`).
-    ``al_tener_frentes``: ver :func:`geo.derivaciones.derivar`; recibe los frentes ya
-    definitivos, con el frontis confirmado repartido. Si algún predio confirmado no tiene
-    trozos, no se llama: su trozo nuevo lleva el sector de barrido del predio derivado, que
-    recién se conoce al final.
+    ``al_tener_frentes``: ver :func:`geo.derivaciones.derivar`; recibe los frentes con el
+    frontis confirmado repartido. Los definitivos pueden traer después unas filas más, al
+    final: el trozo sin geometría de cada predio confirmado que no tiene ninguno, que lleva el
+    sector de barrido del predio derivado (ver :func:`geo.almacen.agregar_sin_trozo`).
 
     Devuelve ``(capas, derivados, ordenanza)``.
     """
     from geo.almacen import aplicar_frontis_confirmado, repartir_frontis_confirmado
-    from geo.claves import esta_en
     from geo.derivaciones import derivar
     from geo.ordenanza import cargar_ordenanza
 
@@ -151,8 +150,8 @@ def derivar_almacen(ruta: str | Path, ordenanza=None, distancia: str = "euclidea
     confirmados = _confirmados(ruta, config, fecha)
     aviso, repartidos = None, []
     if al_tener_frentes is not None:
-        # los predios confirmados, con sus metros: lo único que el reparto toma de los predios
-        # derivados cuando todos tienen algún trozo
+        # los predios confirmados con sus metros: lo único que el reparto entre los trozos toma
+        # de los predios derivados
         conf = pd.DataFrame()
         if len(confirmados):
             conf = aplicar_frontis_confirmado(
@@ -161,13 +160,11 @@ def derivar_almacen(ruta: str | Path, ordenanza=None, distancia: str = "euclidea
             conf = conf[conf["frontis_fuente"] == "confirmado"]
 
         def aviso(frentes):
-            if len(conf) and not esta_en(conf["codigo"], frentes["codigo"]).all():
-                return
-            repartidos.append(repartir_frontis_confirmado(frentes, conf))
+            repartidos.append(repartir_frontis_confirmado(frentes, conf, sin_trozo=False))
             al_tener_frentes(repartidos[0])
     derivados = derivar(capas, float(ordenanza.parques.umbral_cerca_m), distancia, config,
                         aviso)
-    # con los mismos trozos que ya se empezaron a escribir, si se empezaron
+    # sobre los mismos trozos que ya se empezaron a escribir, si se empezaron
     _frontis_confirmado(derivados, confirmados, repartidos[0] if repartidos else None)
     return capas, derivados, ordenanza
 
@@ -180,16 +177,23 @@ def _confirmados(ruta, config: Config, fecha) -> pd.DataFrame:
         return almacen.frontis_confirmados(fecha)
 
 
-def _frontis_confirmado(derivados, confirmados: pd.DataFrame, frentes=None) -> None:
+def _frontis_confirmado(derivados, confirmados: pd.DataFrame, repartidos=None) -> None:
     """Un frontis confirmado en campo manda sobre el derivado (que se sigue informando en
     ``frontis_derivado_m``); sus metros se reparten entre los trozos del predio para que cada
-    uno conserve su sector de barrido. Modifica ``derivados`` en su lugar. ``frentes``: el
-    reparto ya hecho, si se hizo antes (ver :func:`derivar_almacen`)."""
-    from geo.almacen import aplicar_frontis_confirmado, repartir_frontis_confirmado
+    uno conserve su sector de barrido. Modifica ``derivados`` en su lugar. ``repartidos``: los
+    trozos ya repartidos, si se repartieron antes (ver :func:`derivar_almacen`); solo les
+    faltan los de los predios confirmados sin trozos."""
+    from geo.almacen import (
+        agregar_sin_trozo,
+        aplicar_frontis_confirmado,
+        repartir_frontis_confirmado,
+    )
 
     derivados.predios = aplicar_frontis_confirmado(derivados.predios, confirmados)
-    derivados.frentes = frentes if frentes is not None else repartir_frontis_confirmado(
-        derivados.frentes, derivados.predios)
+    if repartidos is None:
+        derivados.frentes = repartir_frontis_confirmado(derivados.frentes, derivados.predios)
+    else:
+        derivados.frentes = agregar_sin_trozo(repartidos, derivados.predios)
 
 
 def tarifas_almacen(ruta: str | Path, ordenanza=None, distancia: str = "euclidea",

@@ -503,7 +503,7 @@ def test_aplicar_y_repartir_frontis_confirmado():
 
 def test_frentes_con_frontis_confirmado_se_entregan_apenas_se_miden(cuadricula):
     # derivar entrega los frentes (para empezar a escribirlos en otro proceso) ya con el
-    # frontis confirmado repartido, y son los mismos que devuelve al final
+    # frontis confirmado repartido: los mismos que devuelve al final
     from geo.flujo import derivar_almacen
 
     with abrir(cuadricula) as alm:  # L-0-1 tiene un trozo derivado de 10 m
@@ -518,16 +518,46 @@ def test_frentes_con_frontis_confirmado_se_entregan_apenas_se_miden(cuadricula):
     _, sin_aviso, _ = derivar_almacen(cuadricula)
     pd.testing.assert_frame_equal(pd.DataFrame(der.frentes), pd.DataFrame(sin_aviso.frentes))
 
-    # L-1-1 no tiene trozos: el suyo lleva el sector de barrido del predio derivado, que se
-    # conoce al final; entonces no se entregan antes, y el resultado no cambia
+    # L-1-1 no tiene trozos: el suyo (sin geometría) lleva el sector de barrido del predio
+    # derivado, que se conoce al final; llega después, como última fila
     with abrir(cuadricula) as alm:
         alm.confirmar_frontis([{"codigo": "L-1-1", "metros": 4.0, "observacion": "visita"}],
                               "inspector", instante=T0)
     recibidos.clear()
     _, der, _ = derivar_almacen(cuadricula, al_tener_frentes=recibidos.append)
-    assert recibidos == []
-    por_predio = der.frentes.groupby("codigo")["longitud_m"].sum()
-    assert por_predio["L-0-1"] == 9.5 and por_predio["L-1-1"] == 4.0
+    assert len(recibidos) == 1 and len(der.frentes) == len(recibidos[0]) + 1
+    pd.testing.assert_frame_equal(pd.DataFrame(der.frentes.iloc[:-1]),
+                                  pd.DataFrame(recibidos[0]), check_dtype=False)  # + None
+    ultima = der.frentes.iloc[-1]
+    assert ultima["codigo"] == "L-1-1" and ultima["longitud_m"] == 4.0
+    assert ultima["geometry"] is None and ultima["longitud_derivada_m"] == 0.0
+    _, sin_aviso, _ = derivar_almacen(cuadricula)
+    pd.testing.assert_frame_equal(pd.DataFrame(der.frentes), pd.DataFrame(sin_aviso.frentes))
+
+
+def test_derivar_con_confirmados_sin_frontis_y_frentes_en_otro_proceso(cuadricula, correr,
+                                                                       tmp_path, monkeypatch):
+    # el único confirmado no tiene frontis derivado (antes: error interno al repartir). El
+    # proceso aparte escribe los frentes y, al terminar, se agrega el trozo del confirmado:
+    # el mismo GeoPackage que escribiéndolo todo al final
+    import geo.derivaciones as D
+
+    with abrir(cuadricula) as alm:
+        alm.confirmar_frontis([{"codigo": "L-1-1", "metros": 4.0, "observacion": "visita"}],
+                              "inspector", instante=T0)
+    salidas = {}
+    for umbral in (10**9, 1):  # todo al final / frentes en otro proceso
+        monkeypatch.setattr(D, "FILAS_EN_OTRO_PROCESO", umbral)
+        salidas[umbral] = tmp_path / f"derivados_{umbral}.gpkg"
+        rc, _, err = correr("derivar", cuadricula, "--salida", salidas[umbral])
+        assert rc in (0, 1), err
+    a, b = (pyogrio.read_dataframe(salidas[u], layer="frentes", fid_as_index=True)
+            for u in (10**9, 1))
+    assert a["codigo"].iloc[-1] == "L-1-1" and a.geometry.iloc[-1] is None
+    assert a["longitud_m"].iloc[-1] == 4.0 and (a["frontis_fuente"] == "confirmado").sum() == 1
+    pd.testing.assert_frame_equal(pd.DataFrame(a.drop(columns="geometry")),
+                                  pd.DataFrame(b.drop(columns="geometry")))
+    assert a.geometry.equals(b.geometry)
 
 
 def test_frontis_confirmado_en_la_tarifa_de_punta_a_punta(almacen, correr):

@@ -15,6 +15,7 @@ from geo.almacen.base import (
     Plan,
     Resumen,
     abrir,
+    agregar_sin_trozo,
     aplicar_frontis_confirmado,
     corte,
     leer_cambios,
@@ -22,6 +23,6 @@ from geo.almacen.base import (
     resumen_fuentes_frontis,
 )
 
-__all__ = ["Almacen", "ErrorCambios", "Paso", "Plan", "Resumen", "abrir",
+__all__ = ["Almacen", "ErrorCambios", "Paso", "Plan", "Resumen", "abrir", "agregar_sin_trozo",
            "aplicar_frontis_confirmado", "corte", "leer_cambios", "repartir_frontis_confirmado",
            "resumen_fuentes_frontis"]

@@ -1212,16 +1212,17 @@ def aplicar_frontis_confirmado(predios: pd.DataFrame, confirmados: pd.DataFrame)
     return out
 
 
-def repartir_frontis_confirmado(frentes: pd.DataFrame, predios: pd.DataFrame) -> pd.DataFrame:
+def repartir_frontis_confirmado(frentes: pd.DataFrame, predios: pd.DataFrame,
+                                sin_trozo: bool = True) -> pd.DataFrame:
     """Trozos de frontis (``Derivados.frentes``) escalados al frontis confirmado.
 
     Para cada predio con ``frontis_fuente == "confirmado"`` (ver
     :func:`aplicar_frontis_confirmado`) los metros confirmados se reparten entre sus trozos en
     proporción a su ``longitud_m`` derivada, así cada trozo conserva su sector de barrido (y su
     tasa por metro). Un predio confirmado sin trozos (la derivación no le encontró frontis)
-    recibe un trozo sin geometría con todo el frontis, en su ``sector_barrido`` si el predio lo
-    trae (si no, queda sin sector y la tarifa no lo cobra: revíselo). Columnas nuevas:
-    ``longitud_derivada_m`` y ``frontis_fuente``. Devuelve una copia.
+    recibe al final un trozo sin geometría con todo el frontis (:func:`agregar_sin_trozo`; no,
+    si ``sin_trozo`` es falso). Columnas nuevas: ``longitud_derivada_m`` y
+    ``frontis_fuente``. Devuelve una copia.
     """
     out = frentes.copy(deep=False)  # copia superficial: pandas ≥ 3 copia al escribir
     out["longitud_derivada_m"] = pd.to_numeric(out["longitud_m"], errors="coerce")
@@ -1232,32 +1233,44 @@ def repartir_frontis_confirmado(frentes: pd.DataFrame, predios: pd.DataFrame) ->
     if len(conf) == 0:
         return out
     metros = pd.Series(conf["frontis_m"].to_numpy(dtype=float), index=conf["codigo"].to_numpy())
-    suma = out.groupby("codigo")["longitud_derivada_m"].sum()
-    en = esta_en(out["codigo"], metros.index)
-    total = out.loc[en, "codigo"].map(suma)
-    objetivo = out.loc[en, "codigo"].map(metros)
-    # trozos de largo 0 de un predio con suma 0: el confirmado se reparte en partes iguales
-    n = out.loc[en].groupby("codigo")["codigo"].transform("size")
-    out.loc[en, "longitud_m"] = np.where(
-        total > 0, out.loc[en, "longitud_derivada_m"] * objetivo / total.where(total > 0, 1.0),
-        objetivo / n)
-    out.loc[en, "frontis_fuente"] = "confirmado"
-    sin_trozo = conf[~esta_en(conf["codigo"], out["codigo"])]
-    if len(sin_trozo):
-        extra = pd.DataFrame({c: [None] * len(sin_trozo) for c in out.columns})
-        extra["codigo"] = sin_trozo["codigo"].to_numpy()
-        extra["longitud_m"] = sin_trozo["frontis_m"].to_numpy(dtype=float)
-        extra["longitud_derivada_m"] = 0.0
-        extra["frontis_fuente"] = "confirmado"
-        if "sector_barrido" in sin_trozo.columns:
-            extra["sector_barrido"] = sin_trozo["sector_barrido"].to_numpy()
-        if isinstance(out, gpd.GeoDataFrame):
-            extra = gpd.GeoDataFrame(extra.drop(columns=[out.geometry.name]),
-                                     geometry=[None] * len(extra), crs=out.crs)
-            extra = extra.rename_geometry(out.geometry.name) \
-                if out.geometry.name != "geometry" else extra
-        out = pd.concat([out, extra[list(out.columns)]], ignore_index=True)
-    return out
+    en = esta_en(out["codigo"], metros.index)  # los trozos de predios confirmados
+    if en.any():  # (si los confirmados no tienen trozos, no hay nada que escalar)
+        sel = out.loc[en, ["codigo", "longitud_derivada_m"]]
+        total = sel["codigo"].map(sel.groupby("codigo")["longitud_derivada_m"].sum())
+        objetivo = sel["codigo"].map(metros)
+        # trozos de largo 0 de un predio con suma 0: el confirmado se reparte en partes iguales
+        n = sel.groupby("codigo")["codigo"].transform("size")
+        out.loc[en, "longitud_m"] = np.where(
+            total > 0, sel["longitud_derivada_m"] * objetivo / total.where(total > 0, 1.0),
+            objetivo / n)
+        out.loc[en, "frontis_fuente"] = "confirmado"
+    return agregar_sin_trozo(out, predios) if sin_trozo else out
+
+
+def agregar_sin_trozo(frentes: pd.DataFrame, predios: pd.DataFrame) -> pd.DataFrame:
+    """``frentes`` ya repartidos (:func:`repartir_frontis_confirmado`) y, al final, un trozo
+    sin geometría por cada predio confirmado que no tiene ninguno, con todo su frontis, en
+    su ``sector_barrido`` si el predio lo trae (si no, queda sin sector y la tarifa no lo
+    cobra: revíselo). Las filas de ``frentes`` no cambian ni de orden."""
+    if "frontis_fuente" not in predios.columns:
+        return frentes
+    conf = predios.loc[predios["frontis_fuente"] == "confirmado"]
+    sin_trozo = conf[~esta_en(conf["codigo"], frentes["codigo"])]
+    if len(sin_trozo) == 0:
+        return frentes
+    extra = pd.DataFrame({c: [None] * len(sin_trozo) for c in frentes.columns})
+    extra["codigo"] = sin_trozo["codigo"].to_numpy()
+    extra["longitud_m"] = sin_trozo["frontis_m"].to_numpy(dtype=float)
+    extra["longitud_derivada_m"] = 0.0
+    extra["frontis_fuente"] = "confirmado"
+    if "sector_barrido" in sin_trozo.columns:
+        extra["sector_barrido"] = sin_trozo["sector_barrido"].to_numpy()
+    if isinstance(frentes, gpd.GeoDataFrame):
+        extra = gpd.GeoDataFrame(extra.drop(columns=[frentes.geometry.name]),
+                                 geometry=[None] * len(extra), crs=frentes.crs)
+        extra = extra.rename_geometry(frentes.geometry.name) \
+            if frentes.geometry.name != "geometry" else extra
+    return pd.concat([frentes, extra[list(frentes.columns)]], ignore_index=True)
 
 
 def resumen_fuentes_frontis(predios: pd.DataFrame, cobro: pd.Series | None = None) -> dict:
