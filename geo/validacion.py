@@ -56,6 +56,7 @@ from geo.capas import listar_capas
 from geo.config import CONFIG, Config
 from geo.errores import SALIDA_DATOS, SALIDA_OK, Problema
 from geo.esquema import CAPAS, CONDICIONES, USOS, ZONAS_RECOLECCION, Capa
+from geo.paralelo import en_bloques
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ def leer_tolerante(ruta: Path, capa: str) -> tuple[gpd.GeoDataFrame | None, list
     """
     problemas: list[Problema] = []
     try:
-        gdf = pyogrio.read_dataframe(ruta, layer=capa, fid_as_index=True)
+        gdf = pyogrio.read_dataframe(ruta, layer=capa, fid_as_index=True, use_arrow=True)
     except Exception as e:  # noqa: BLE001 - cualquier fallo: pasamos al lector por elemento
         log.info("lectura rápida de %s falló (%s); se lee elemento por elemento", capa, e)
         gdf, problemas = _leer_por_elemento(ruta, capa)
@@ -520,7 +521,9 @@ def _solapes(gdf, utiles, ids, config: Config) -> list[Problema]:
     a, b = a[posible], b[posible]
     if len(a) == 0:
         return []
-    area = shapely.area(shapely.intersection(geoms[a], geoms[b]))
+    # la intersección de cada par (lo que más pesa al validar), repartida entre los núcleos
+    area = en_bloques(lambda k: shapely.area(shapely.intersection(geoms[a[k]], geoms[b[k]])),
+                      np.arange(len(a)))
     m = area > config.tolerancia_solape_m2
     a, b, area = a[m], b[m], area[m]
     ubic = _ubicaciones(shapely.intersection(geoms[a], geoms[b]))
