@@ -417,6 +417,24 @@ def test_avisos_sin_duplicar_en_el_log(ordenanza, caplog):
     assert not [x for x in caplog.records if x.levelname == "WARNING"]
 
 
+def test_aviso_de_frontis_confirmado_sin_sector(ordenanza):
+    # P6 no tiene frontis derivado; en campo se le confirmaron 6 m, en un trozo sin vía ni
+    # sector: no paga barrido, y el aviso dice cuál es y qué hacer
+    predios, frentes = _catastro()
+    frentes = frentes.assign(frontis_fuente="derivado")
+    extra = pd.DataFrame([dict(codigo="P6", via=None, cuadra=None, sector_barrido=None,
+                               frecuencia_semanal=None, longitud_m=6.0,
+                               frontis_fuente="confirmado")])
+    r = calcular_tarifas(predios, pd.concat([frentes, extra], ignore_index=True), ordenanza)
+    aviso = [a for a in r.avisos if "frontis confirmado" in a]
+    assert len(aviso) == 1 and aviso[0].startswith("1 predios") and "(P6)" in aviso[0]
+    assert "capa de vías" in aviso[0]
+    assert _fila(r, "P6")["barrido_anual"] == 0
+    # sin confirmados no aparece
+    r0 = calcular_tarifas(predios, frentes, ordenanza)
+    assert not [a for a in r0.avisos if "frontis confirmado" in a]
+
+
 def test_datos_invalidos(ordenanza):
     predios, frentes = _catastro()
     malo = predios.copy()

@@ -268,6 +268,17 @@ def calcular_tarifas(predios: pd.DataFrame, frentes: pd.DataFrame, ordenanza: Or
     if sin_sector.any():
         avisos.append(f"{int(sin_sector.sum())} frentes fuera de los sectores de barrido "
                       "(no pagan barrido)")
+        # un frontis confirmado en campo sin trozo derivado no tiene vía ni sector: que se vea
+        if "frontis_fuente" in F.columns:
+            conf = F.loc[sin_sector & (F["frontis_fuente"] == "confirmado")
+                         & (pd.to_numeric(F["longitud_m"], errors="coerce") > 0), "codigo"]
+            if len(conf):
+                codigos = list(dict.fromkeys(conf))
+                avisos.append(
+                    f"{len(codigos)} predios con frontis confirmado en campo sin sector de "
+                    f"barrido: ese frontis no paga barrido ({', '.join(codigos[:10])}"
+                    f"{' …' if len(codigos) > 10 else ''}). Suele ser un frente a una vía que "
+                    "no está en la capa de vías: agréguela y vuelva a derivar.")
     log.info("barrido: %d sectores, %d frentes afectos", len(sectores), len(F_b))
     no_asignado_b = CERO if c10 else o.barrido.costo.total
 
