@@ -75,15 +75,16 @@ def con_confirmados(n: int) -> None:
     destino = DATOS / f"distrito_{n}_confirmados.gpkg"
     if destino.exists() and destino.stat().st_mtime >= origen.stat().st_mtime:
         return
-    shutil.copyfile(origen, destino)
+    copia = destino.with_name(f".{destino.name}")  # a medio hacer no pasa por lista
+    shutil.copyfile(origen, copia)
     codigos = pyogrio.read_dataframe(origen, layer="predios", columns=["codigo"],
                                      read_geometry=False)["codigo"].iloc[::100]
     csv = DATOS / f"confirmados_{n}.csv"
-    csv.write_text("codigo,metros,observacion\n"
-                   + "".join(f"{c},10,banco\n" for c in codigos), encoding="utf-8")
+    codigos.to_frame().assign(metros=10, observacion="banco").to_csv(csv, index=False)
     subprocess.run(CATASTRO + ["confirmar-frontis", "--archivo", str(csv), "--usuario",
-                               "banco", "--capas", str(destino)],
+                               "banco", "--capas", str(copia)],
                    cwd=RAIZ, check=True, stdout=subprocess.DEVNULL)
+    os.replace(copia, destino)
 
 
 def main() -> int:

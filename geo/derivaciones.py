@@ -491,22 +491,27 @@ class EscrituraDerivados:
             preparada = preparar_capa(predios)
             devolver_memoria_libre()  # la caché del archivo que se escribe la reusa
             soltar_cache(self.destino)
-            if self._aparte is not None:
-                resto = self._resto_de_frentes(derivados.frentes)
-                aparte, self._aparte = self._aparte, None
-                try:
-                    aparte.esperar()
-                except SinArrow:  # no pasa por Arrow: nada quedó escrito, se escribe aquí
-                    escribir_capa_gpkg(derivados.frentes, self._tmp, "frentes")
-                else:
-                    if len(resto):
-                        escribir_capa_gpkg(resto, self._tmp, "frentes", agregar=True)
-            else:
-                escribir_capa_gpkg(derivados.frentes, self._tmp, "frentes")
+            self._escribir_frentes(derivados.frentes)
             escribir_preparada(preparada, self._tmp, "predios")
             del preparada
             escribir_capa_gpkg(derivados.microrutas, self._tmp, "microrutas")
         self._terminado = True
+
+    def _escribir_frentes(self, frentes: gpd.GeoDataFrame) -> None:
+        """``frentes`` (los definitivos) en el temporal; si otro proceso ya los empezó, lo
+        espera y agrega las filas que le falten."""
+        if self._aparte is None:
+            escribir_capa_gpkg(frentes, self._tmp, "frentes")
+            return
+        resto = self._resto_de_frentes(frentes)
+        aparte, self._aparte = self._aparte, None
+        try:
+            aparte.esperar()
+        except SinArrow:  # no pasa por Arrow: nada quedó escrito, se escriben todos aquí
+            escribir_capa_gpkg(frentes, self._tmp, "frentes")
+            return
+        if len(resto):
+            escribir_capa_gpkg(resto, self._tmp, "frentes", agregar=True)
 
     def _resto_de_frentes(self, frentes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         """Las filas de ``frentes`` (los definitivos) que siguen a las que ya se mandaron a

@@ -545,12 +545,22 @@ def test_derivar_con_confirmados_sin_frontis_y_frentes_en_otro_proceso(cuadricul
     with abrir(cuadricula) as alm:
         alm.confirmar_frontis([{"codigo": "L-1-1", "metros": 4.0, "observacion": "visita"}],
                               "inspector", instante=T0)
+    escribir, agregadas = D.escribir_capa_gpkg, {}
+
+    def espia(gdf, ruta, capa, agregar=False):  # qué se agregó al final de una capa
+        if agregar:
+            agregadas[umbral].append((capa, len(gdf)))
+        return escribir(gdf, ruta, capa, agregar)
+
+    monkeypatch.setattr(D, "escribir_capa_gpkg", espia)
     salidas = {}
     for umbral in (10**9, 1):  # todo al final / frentes en otro proceso
         monkeypatch.setattr(D, "FILAS_EN_OTRO_PROCESO", umbral)
-        salidas[umbral] = tmp_path / f"derivados_{umbral}.gpkg"
+        salidas[umbral], agregadas[umbral] = tmp_path / f"derivados_{umbral}.gpkg", []
         rc, _, err = correr("derivar", cuadricula, "--salida", salidas[umbral])
         assert rc in (0, 1), err
+    # con el proceso aparte, solo el trozo del confirmado se agrega después
+    assert agregadas == {10**9: [], 1: [("frentes", 1)]}
     a, b = (pyogrio.read_dataframe(salidas[u], layer="frentes", fid_as_index=True)
             for u in (10**9, 1))
     assert a["codigo"].iloc[-1] == "L-1-1" and a.geometry.iloc[-1] is None

@@ -1194,10 +1194,10 @@ def aplicar_frontis_confirmado(predios: pd.DataFrame, confirmados: pd.DataFrame)
     # fila de la confirmación de cada predio (-1: sin confirmar), con un hash de Arrow: con
     # un millón de predios, Series.map tardaba ~0,3 s por columna
     fila = posiciones(out["codigo"], conf["codigo"])
+    con = fila >= 0
 
     def de_la_confirmacion(col, tipo):  # NaN en los predios sin confirmar
         valores = np.full(len(out), np.nan, dtype=tipo)
-        con = fila >= 0
         valores[con] = conf[col].to_numpy(dtype=tipo)[fila[con]]
         return pd.Series(valores, index=out.index, dtype=tipo)
 
