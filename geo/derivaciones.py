@@ -62,7 +62,7 @@ from geo.proximidad import (
     en_zona_urbana,
     verde_mas_cercano,
 )
-from geo.zonas import asignar_zonas, avisos_divididos, cubre
+from geo.zonas import PrediosEnZonas, asignar_zonas, avisos_divididos, cubre
 
 log = logging.getLogger(__name__)
 
@@ -290,12 +290,14 @@ def _derivar(capas, umbral_cerca_m, distancia, config, al_tener_frentes=None) ->
     if verdes is None:
         verdes = gpd.GeoDataFrame({"nombre": []}, geometry=gpd.GeoSeries([]), crs=predios.crs)
     arbol = shapely.STRtree(hgeoms)  # uno solo para zonas y para buscar vías cercanas
+    en_zonas = PrediosEnZonas(hgeoms, arbol)  # zonas y zona urbana, en el mismo hilo
     with ThreadPoolExecutor(1) as hilo:
-        zonas_en_curso = hilo.submit(asignar_zonas, hgeoms, capas, arbol=arbol)
+        zonas_en_curso = hilo.submit(asignar_zonas, hgeoms, capas, arbol=arbol,
+                                     predios=en_zonas)
         cercana = None
         if distancia == "euclidea" and len(verdes):
             cercana = hilo.submit(verde_mas_cercano, hgeoms, verdes.geometry.to_numpy())
-        urbana = hilo.submit(en_zona_urbana, hgeoms, capas.get("zona_urbana"))
+        urbana = hilo.submit(en_zona_urbana, hgeoms, capas.get("zona_urbana"), en_zonas)
         rutas_en_curso = hilo.submit(_microrutas, vias, sectores, predios.crs)
 
         def avisos_de_zonas():

@@ -120,6 +120,7 @@ def categoria_parques(
     cat = np.full(n, "D", dtype=object)
     cercana = np.full(n, None, dtype=object)
     dist = np.full(n, np.inf)
+    verde_pos = np.full(n, -1, dtype=np.int64)  # la más cercana (euclídea), si se midió
 
     if len(verdes):
         if distancia == "euclidea":
@@ -129,6 +130,7 @@ def categoria_parques(
                 h, g, d = mas_cercana.result() if hasattr(mas_cercana, "result") else mas_cercana
             dist[h] = d
             cercana[h] = nombres[g]
+            verde_pos[h] = g
         else:
             g, d = distancia_red(huellas, tramos, vias, areas_verdes, config)
             ok = g >= 0
@@ -146,8 +148,9 @@ def categoria_parques(
     if len(fh):
         cat[fh] = "A"
         cercana[fh] = nombres[fg]
-        if distancia == "euclidea":
-            dist[fh] = shapely.distance(huellas[fh], verdes[fg])
+        if distancia == "euclidea":  # a la que da enfrente, que no siempre es la más cercana
+            otra = verde_pos[fh] != fg  # si es la más cercana, su distancia ya está medida
+            dist[fh[otra]] = shapely.distance(huellas[fh[otra]], verdes[fg[otra]])
     return pd.DataFrame({
         "categoria_parques": cat,
         "area_verde_cercana": cercana,
@@ -155,13 +158,16 @@ def categoria_parques(
     })
 
 
-def en_zona_urbana(huellas: np.ndarray, zona_urbana: gpd.GeoDataFrame | None) -> np.ndarray:
+def en_zona_urbana(huellas: np.ndarray, zona_urbana: gpd.GeoDataFrame | None,
+                   predios=None) -> np.ndarray:
     """Máscara de las huellas asignadas a la zona urbana (la mayor parte de su área dentro,
-    ver :func:`geo.zonas.asignar_por_area`); todo falso si no hay capa."""
+    ver :func:`geo.zonas.asignar_por_area`); todo falso si no hay capa. ``predios``:
+    ``geo.zonas.PrediosEnZonas(huellas)`` si ya existe."""
     if zona_urbana is None or len(zona_urbana) == 0:
         return np.zeros(len(huellas), dtype=bool)
     exigir_metrico(zona_urbana, "zona_urbana")
-    return asignar_por_area(np.asarray(huellas, dtype=object), zona_urbana)["pos"].to_numpy() >= 0
+    pos = asignar_por_area(np.asarray(huellas, dtype=object), zona_urbana, predios=predios)
+    return pos["pos"].to_numpy() >= 0
 
 
 def verde_mas_cercano(
@@ -736,16 +742,32 @@ def frente_a_area_verde(
     x = x[(x.lado_verde == -x.lado) | (x.lado_verde == 0)]
     if x.empty:
         return vacio
-    lineas = shapely.linestrings(x[["x0", "y0", "x1", "y1"]].to_numpy().reshape(-1, 2, 2))
-    verdes = areas_verdes.geometry.to_numpy()
-    d = shapely.distance(lineas, verdes[x.verde.to_numpy()])
     sin_cuadra = np.ones(len(vias), dtype=bool) if "cuadra" not in vias.columns else \
         vias["cuadra"].isna().to_numpy()
     fila = x.fila_via.to_numpy()
+    h, vd = x.huella.to_numpy(), x.verde.to_numpy()
+    # la distancia del trozo al área verde solo decide dos cosas: si una vía sin cuadra la
+    # tiene enfrente (umbral) y, si una huella da a varias, cuál es la más cercana; las demás
+    # filas no la necesitan (con un millón de predios, ~1 s de GEOS menos)
+    medir = sin_cuadra[fila] | _con_varias(h, vd)
+    d = np.zeros(len(x))
+    if medir.any():
+        lineas = shapely.linestrings(
+            x[["x0", "y0", "x1", "y1"]].to_numpy()[medir].reshape(-1, 2, 2))
+        d[medir] = shapely.distance(lineas, areas_verdes.geometry.to_numpy()[vd[medir]])
     ok = ~sin_cuadra[fila] | (d <= 2 * semi[fila] + 2 * tol)
-    h, vd, d = x.huella.to_numpy()[ok], x.verde.to_numpy()[ok], d[ok]
+    h, vd, d = h[ok], vd[ok], d[ok]
     _, pos = agrupar_min(h, d)
     return h[pos], vd[pos]
+
+
+def _con_varias(h: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Máscara de las filas cuya ``h`` aparece con más de una ``v`` distinta."""
+    if len(h) == 0:
+        return np.zeros(0, dtype=bool)
+    pares = np.unique(np.c_[h, v], axis=0)
+    distintas = np.bincount(pares[:, 0], minlength=int(h.max()) + 1)
+    return distintas[h] > 1
 
 
 def _lado_de_tramos(t: pd.DataFrame, vseg: np.ndarray, vfila: np.ndarray) -> np.ndarray:

@@ -46,7 +46,7 @@ ASIGNACIONES: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-class _Predios:
+class PrediosEnZonas:
     """Polígonos de los predios con su ``STRtree`` y, calculados una sola vez para todas las
     capas de zonas, qué predios admiten la vía rápida y su primer vértice (en el CRS métrico
     de los predios).
@@ -56,6 +56,10 @@ class _Predios:
     polígonos (o multipolígonos de una parte) de área positiva; si tienen huecos, o son
     multipolígonos, además deben ser válidos (un hueco fuera del borde exterior rompería la
     regla). Los demás siguen el camino de siempre (``contains`` y áreas).
+
+    Una sola instancia sirve para varias capas y varias llamadas (:func:`asignar_zonas`,
+    :func:`asignar_por_area`): con un millón de predios, rehacer el árbol y los vértices
+    costaba ~0,8 s. No es para usar desde dos hilos a la vez.
     """
 
     def __init__(self, geoms: np.ndarray, arbol: shapely.STRtree | None = None):
@@ -92,7 +96,7 @@ class _Predios:
         return self._apto[idx], self._x[idx], self._y[idx]
 
 
-def _tocan_borde(predios: _Predios, partes: np.ndarray) -> np.ndarray:
+def _tocan_borde(predios: PrediosEnZonas, partes: np.ndarray) -> np.ndarray:
     """Máscara (una por predio) de los que tocan el contorno (anillos exteriores o
     interiores) de alguna de las ``partes`` (polígonos, mismo CRS métrico).
 
@@ -136,7 +140,7 @@ def _sin_repetir(i: np.ndarray, j: np.ndarray, nj: int, n: int) -> tuple[np.ndar
 
 def asignar_por_area(
     geoms: np.ndarray, zonas: gpd.GeoDataFrame, umbral_division: float = UMBRAL_DIVISION,
-    arbol: shapely.STRtree | None = None,
+    arbol: shapely.STRtree | None = None, predios: PrediosEnZonas | None = None,
 ) -> pd.DataFrame:
     """Zona (posición en ``zonas``) de mayor área para cada geometría.
 
@@ -146,6 +150,8 @@ def asignar_por_area(
     zonas : polígonos de las zonas.
     umbral_division : fracción del área en la segunda zona para marcar ``dividido``.
     arbol : ``STRtree(geoms)`` (mismo orden) si ya se tiene.
+    predios : ``PrediosEnZonas(geoms, arbol)`` si ya se tiene (se reusan su árbol y los
+        vértices ya calculados).
 
     Returns
     -------
@@ -153,10 +159,12 @@ def asignar_por_area(
     predio en esa zona; 1.0 si una sola zona lo contiene), ``fraccion_segunda`` y
     ``dividido``, una fila por geometría.
     """
-    return _asignar(_Predios(geoms, arbol), zonas, umbral_division)
+    if predios is None:
+        predios = PrediosEnZonas(geoms, arbol)
+    return _asignar(predios, zonas, umbral_division)
 
 
-def _asignar(predios: _Predios, zonas: gpd.GeoDataFrame, umbral_division: float) -> pd.DataFrame:
+def _asignar(predios: PrediosEnZonas, zonas: gpd.GeoDataFrame, umbral_division: float) -> pd.DataFrame:
     """:func:`asignar_por_area` sobre predios ya preparados (compartidos entre capas)."""
     geoms = predios.geoms
     n = len(geoms)
@@ -178,7 +186,7 @@ def _asignar(predios: _Predios, zonas: gpd.GeoDataFrame, umbral_division: float)
     shapely.prepare(partes)
     # ¿Qué partes contienen a cada predio? Igual que 'contains' de la parte preparada, pero
     # con un solo punto por predio si este no toca el contorno de ninguna parte (ver
-    # _Predios). Exige partes poligonales válidas; si no, todo va por 'contains'.
+    # PrediosEnZonas). Exige partes poligonales válidas; si no, todo va por 'contains'.
     rapido = np.zeros(len(pj), dtype=bool)
     x = y = np.zeros(len(pj))
     if len(pj) and np.all(shapely.get_type_id(partes) == 3) and shapely.is_valid(partes).all():
@@ -334,6 +342,7 @@ def asignar_zonas(
     barrio_declarado: pd.Series | None = None,
     umbral_division: float = UMBRAL_DIVISION,
     arbol: shapely.STRtree | None = None,
+    predios: PrediosEnZonas | None = None,
 ) -> pd.DataFrame:
     """Zona de recolección, sector de recolección, zona de serenazgo y barrio por geometría.
 
@@ -344,6 +353,7 @@ def asignar_zonas(
     barrio_declarado : barrio declarado, alineado con ``geoms`` (respaldo si no hay capa
         ``barrios`` o el predio queda fuera de todos).
     arbol : ``STRtree(geoms)``, si ya existe (no se repite).
+    predios : ``PrediosEnZonas(geoms, arbol)``, si ya existe (ver :func:`asignar_por_area`).
 
     Returns
     -------
@@ -354,7 +364,7 @@ def asignar_zonas(
     n = len(geoms)
     tabla = pd.DataFrame(index=range(n))
     marcas = np.full(n, "", dtype=object)
-    predios = None  # un solo árbol (y primeros vértices) de los predios para todas las capas
+    # un solo árbol (y primeros vértices) de los predios para todas las capas
     for capa, col_capa, col_salida, marca in ASIGNACIONES:
         zonas = capas.get(capa)
         if zonas is None or len(zonas) == 0:
@@ -365,7 +375,7 @@ def asignar_zonas(
             raise ErrorDatos(f"La capa '{capa}' no tiene la columna '{col_capa}'.",
                              "COLUMNA_FALTANTE")
         if predios is None:
-            predios = _Predios(geoms, arbol)
+            predios = PrediosEnZonas(geoms, arbol)
         r = _asignar(predios, zonas, umbral_division)
         valores = zonas[col_capa].astype("string").astype(object).to_numpy()
         valores = np.where(pd.notna(valores), valores, None)  # <NA> → None (pocas filas)

@@ -81,6 +81,43 @@ def test_via_sin_cuadras_exige_parque_enfrente():
     assert t.at["LEJOS", "categoria_parques"] == "C"
 
 
+def _esquina_entre_dos_plazas(sur_m, oeste_m):
+    """Lote de esquina (0..10 × 0..15) con una plaza al otro lado del Jr. Sur (eje y = -5) y
+    otra al otro lado del Jr. Oeste (eje x = -5), a ``sur_m`` y ``oeste_m`` del lote (las dos
+    a menos de semiancho + tolerancia = 5,5 m del eje: las dos son «frente»)."""
+    v = G.vias([("Jr. Sur", 1, [(-5, -5), (45, -5)]), ("Jr. Oeste", 1, [(-5, -5), (-5, 35)])])
+    p = G.predios([box(0, 0, 10, 15)], ["ESQ"])
+    plazas = G.capa([box(0, -40, 40, -sur_m), box(-40, 0, -oeste_m, 30)],
+                    nombre=["Plaza Sur", "Parque Oeste"], tipo=["parque", "parque"])
+    return {"predios": p, "vias": v, "areas_verdes": plazas}
+
+
+def test_esquina_frente_a_dos_plazas_toma_la_mas_cercana():
+    # Las dos plazas dan al lote por sus dos frentes; gana la más cercana, en los dos sentidos
+    # (si no se midiera la distancia de cada trozo a su plaza, ganaría siempre la misma).
+    t = categorias(_esquina_entre_dos_plazas(10.0, 10.4))
+    assert t.at["ESQ", "categoria_parques"] == "A"
+    assert t.at["ESQ", "area_verde_cercana"] == "Plaza Sur"
+    assert t.at["ESQ", "distancia_area_verde_m"] == 10.0
+    t = categorias(_esquina_entre_dos_plazas(10.4, 10.0))
+    assert t.at["ESQ", "area_verde_cercana"] == "Parque Oeste"
+    assert t.at["ESQ", "distancia_area_verde_m"] == 10.0
+
+
+def test_frente_a_una_plaza_con_otra_mas_cerca_por_detras():
+    # Categoría A por la plaza de enfrente (10 m, al otro lado del Jr. Sur), aunque un jardín a
+    # 2 m por detrás del lote (sin calle de por medio) sea el área verde más cercana: se
+    # informan la plaza de enfrente y su distancia.
+    v = G.vias([("Jr. Sur", 1, [(-5, -5), (45, -5)])])
+    p = G.predios([box(0, 0, 10, 15)], ["L"])
+    verdes = G.capa([box(0, -40, 40, -10), box(0, 17, 10, 25)],
+                    nombre=["Plaza Sur", "Jardín"], tipo=["parque", "jardin"])
+    t = categorias({"predios": p, "vias": v, "areas_verdes": verdes})
+    assert t.at["L", "categoria_parques"] == "A"
+    assert t.at["L", "area_verde_cercana"] == "Plaza Sur"
+    assert t.at["L", "distancia_area_verde_m"] == 10.0
+
+
 def test_distancia_por_red_rodea_la_manzana():
     # U1: de su frente (5, 60) por la Calle Alta hasta x = 200 (195 m), por el Enlace (60 m) y
     # por la Calle Baja hasta donde su eje queda a semiancho + tolerancia (5,5 m) del parque:

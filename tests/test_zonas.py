@@ -8,7 +8,7 @@ import pytest
 from shapely.geometry import LineString, box
 
 import geometrias as G
-from geo.zonas import asignar_por_area, asignar_zonas, sector_de_tramos
+from geo.zonas import PrediosEnZonas, asignar_por_area, asignar_zonas, sector_de_tramos
 
 
 def zonas_ab():
@@ -110,3 +110,36 @@ def test_zona_multiparte_igual_que_intersectar_la_zona_entera():
     assert r["pos"].tolist() == esperado.tolist()
     assert np.allclose(r["fraccion"], frac.max(axis=1), rtol=0, atol=1e-12)
     assert np.allclose(r["fraccion_segunda"], frac.min(axis=1), rtol=0, atol=1e-12)
+
+
+def test_predios_en_zonas_compartidos_entre_capas_y_zona_urbana(monkeypatch):
+    # derivar prepara los predios una vez (árbol y primeros vértices) para las zonas y para la
+    # zona urbana; da lo mismo que preparar cada vez, y no se arma otro árbol.
+    import shapely
+
+    import geo.zonas as Z
+    from geo.proximidad import en_zona_urbana
+
+    g = geoms(box(0, 0, 10, 10), box(95, 0, 105, 10), box(500, 0, 510, 10))
+    capas = {"zonas_recoleccion": zonas_ab()}
+    urbana = G.capa([box(-10, -10, 102, 50)], nombre=["Casco urbano"])
+    arbol = shapely.STRtree(g)
+    compartidos = PrediosEnZonas(g, arbol)
+    real, de_predios = shapely.STRtree, []
+
+    def espia(geometrias, *a, **k):  # los árboles de las partes de zonas sí se arman
+        if len(geometrias) == len(g) and shapely.equals(geometrias, g).all():
+            de_predios.append(1)
+        return real(geometrias, *a, **k)
+
+    monkeypatch.setattr(Z.shapely, "STRtree", espia)
+    t = asignar_zonas(g, capas, arbol=arbol, predios=compartidos)
+    u = en_zona_urbana(g, urbana, compartidos)
+    assert de_predios == []
+    assert en_zona_urbana(g, urbana).tolist() == u.tolist() and de_predios == [1]  # sin compartir
+    monkeypatch.undo()
+    assert t["zona_recoleccion"].tolist() == asignar_zonas(g, capas)["zona_recoleccion"].tolist()
+    assert t["zona_recoleccion"].tolist() == ["A", "B", None]
+    # el segundo tiene 7 de sus 10 m de ancho dentro del casco urbano (hasta x = 102)
+    assert u.tolist() == [True, True, False]
+    assert u.tolist() == en_zona_urbana(g, urbana).tolist()
