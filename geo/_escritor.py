@@ -17,6 +17,28 @@ import json
 import sys
 
 
+def lanzar():
+    """Lanza este módulo en otro proceso, que importa pyarrow y pyogrio (~0,8 s) y espera la
+    capa en su entrada estándar. Se le da con ``geo.capas.EscrituraAparte(..., proceso=)``,
+    o se lo despide con :func:`despedir`. Solo importa ``subprocess``: se puede lanzar antes
+    de importar lo pesado. Returns ``subprocess.Popen``."""
+    import subprocess
+
+    return subprocess.Popen([sys.executable, "-m", "geo._escritor"], stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def despedir(proceso) -> None:
+    """Cierra la entrada de un proceso de :func:`lanzar` que no se usó (termina sin escribir
+    nada) y lo espera."""
+    for tubo in (proceso.stdin, proceso.stderr):
+        try:
+            tubo.close()
+        except OSError:
+            pass
+    proceso.wait()
+
+
 def main() -> int:
     import pyarrow as pa
     import pyogrio

@@ -275,18 +275,19 @@ class EscrituraAparte:
         aparte.esperar()                                   # y recién otras capas
     """
 
-    def __init__(self, gdf: gpd.GeoDataFrame, ruta: str | os.PathLike, capa: str):
-        import subprocess
-        import sys
+    def __init__(self, gdf: gpd.GeoDataFrame, ruta: str | os.PathLike, capa: str,
+                 proceso=None):
         import threading
+
+        from geo import _escritor
 
         self.capa = capa
         self._error: BaseException | None = None
-        devolver_memoria_libre()  # el proceso nuevo usa páginas ya tocadas
+        devolver_memoria_libre()  # lo que el proceso escritor pida usa páginas ya tocadas
+        if proceso is None:  # si no, uno de geo._escritor.lanzar(), ya importando
+            proceso = _escritor.lanzar()
         # espera en su entrada estándar la capa (ver geo._escritor); sin nada, termina
-        self.proc = subprocess.Popen([sys.executable, "-m", "geo._escritor"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
+        self.proc = proceso
         try:
             lotes = self._lotes(gdf, ruta)
         except BaseException as e:  # noqa: BLE001 - se entrega en esperar()

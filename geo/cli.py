@@ -370,12 +370,20 @@ un millón de predios pide ~1,3 kB más por predio (medido); algo menos, para no
 pico si el bloque no se reusa entero."""
 
 
-def _reservar_memoria(capas) -> None:
+PREDIOS_PARA_ADELANTAR_ESCRITOR = 50_000
+"""Desde cuántos predios ``catastro derivar`` lanza al empezar el proceso que escribirá
+``frentes`` (:func:`geo._escritor.lanzar`): importa pyarrow y pyogrio (~0,8 s) en el núcleo
+libre mientras aquí se importa y se lee, y cuando los frentes están listos ya puede
+escribirlos."""
+
+
+def _reservar_memoria(capas) -> int:
     """Si ``capas`` es un GeoPackage, empieza a tocar (en otro hilo, mientras se importan los
     módulos y se leen las capas) la memoria que derivar va a pedir por sus predios; ver
     :func:`geo.memoria.reservar`. Con un millón de predios ahorra ~2 s en una máquina que no
     venía de otro trabajo. Cuenta los predios con ``gpkg_ogr_contents`` (lo escriben GDAL y
-    QGIS); si no está, no hace nada: la lectura dirá si el archivo tiene un problema."""
+    QGIS); si no está, no hace nada: la lectura dirá si el archivo tiene un problema.
+    Devuelve cuántos predios contó (0 si no pudo)."""
     import sqlite3
     from contextlib import closing
 
@@ -383,19 +391,26 @@ def _reservar_memoria(capas) -> None:
 
     ruta = Path(str(capas))
     if not ruta.is_file():
-        return
+        return 0
     try:
         with closing(sqlite3.connect(ruta.resolve().as_uri() + "?mode=ro", uri=True)) as con:
             fila = con.execute("SELECT feature_count FROM gpkg_ogr_contents "
                                "WHERE lower(table_name) = 'predios'").fetchone()
     except sqlite3.Error:
-        return
-    if fila and isinstance(fila[0], int) and fila[0] > 0:
-        reservar(MEMORIA_POR_PREDIO * fila[0])
+        return 0
+    if not (fila and isinstance(fila[0], int) and fila[0] > 0):
+        return 0
+    reservar(MEMORIA_POR_PREDIO * fila[0])
+    return fila[0]
 
 
 def _orden_derivar(args) -> int:
-    _reservar_memoria(args.capas)
+    predios = _reservar_memoria(args.capas)
+    escritor = None
+    if predios >= PREDIOS_PARA_ADELANTAR_ESCRITOR:
+        from geo._escritor import lanzar
+
+        escritor = lanzar()  # antes de importar lo pesado: importa en el núcleo libre
     from geo.config import CONFIG
     from geo.derivaciones import EscrituraDerivados
     from geo.flujo import derivar_almacen
@@ -403,7 +418,7 @@ def _orden_derivar(args) -> int:
     config = CONFIG if args.tolerancia is None else CONFIG.con(tolerancia_frontis_m=args.tolerancia)
     salida = Path(args.salida or "salidas/derivados.gpkg")
     with _progreso("Derivando frontis, parques, zonas y micro-rutas…") as avanzar, \
-            EscrituraDerivados(salida) as escritura:
+            EscrituraDerivados(salida, escritor=escritor) as escritura:
         # con muchos trozos, 'frentes' se empieza a escribir en otro proceso mientras se
         # termina de derivar
         capas, derivados, _ = derivar_almacen(args.capas, args.ordenanza, args.distancia,

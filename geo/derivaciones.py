@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo._escritor import despedir
 from geo.capas import (
     EscrituraAparte,
     SinArrow,
@@ -423,8 +424,8 @@ def escribir_derivados(derivados: Derivados, ruta: str | os.PathLike,
 
 FILAS_EN_OTRO_PROCESO = 200_000
 """Desde cuántos trozos de frontis :class:`EscrituraDerivados` escribe ``frentes`` en otro
-proceso mientras se termina de derivar (con pocos, lanzar el proceso cuesta más de lo que
-ahorra)."""
+proceso mientras se termina de derivar, si no recibió uno ya lanzado (con pocos, lanzar el
+proceso en ese momento, ~0,8 s de importar pyarrow y pyogrio, cuesta más de lo que ahorra)."""
 
 FILAS_PARA_BAJAR_A_DISCO = 50_000
 """Desde cuántos predios (o trozos de frontis) :class:`EscrituraDerivados` manda el archivo al
@@ -442,6 +443,10 @@ class EscrituraDerivados:
     ``microrutas``. Si algo falla antes de terminar, el proceso se detiene y el destino queda
     como estaba. Con un millón de predios ahorra ~4 s.
 
+    ``escritor``: un proceso de :func:`geo._escritor.lanzar` lanzado antes (mientras se
+    importaba y se leía: ver ``catastro derivar``); :meth:`frentes` lo usa con cualquier
+    cantidad de trozos, y si no se usa se lo despide al salir.
+
     Uso::
 
         with EscrituraDerivados(salida) as escritura:
@@ -449,9 +454,11 @@ class EscrituraDerivados:
             escritura.terminar(derivados)
     """
 
-    def __init__(self, ruta: str | os.PathLike, incluir_personales: bool = True):
+    def __init__(self, ruta: str | os.PathLike, incluir_personales: bool = True,
+                 escritor=None):
         self.destino = Path(ruta)
         self.incluir_personales = incluir_personales
+        self._escritor = escritor
         self._aparte = None
         self._enviados = None
         self._terminado = False
@@ -463,13 +470,16 @@ class EscrituraDerivados:
         return self
 
     def frentes(self, frentes: gpd.GeoDataFrame) -> None:
-        """Empieza a escribir la capa ``frentes`` (definitiva) si es grande; vuelve enseguida
-        (ver :class:`geo.capas.EscrituraAparte`)."""
-        if len(frentes) < FILAS_EN_OTRO_PROCESO or self._aparte is not None:
+        """Empieza a escribir la capa ``frentes`` (definitiva) en otro proceso si es grande o
+        si ya hay uno lanzado (``escritor``); vuelve enseguida (ver
+        :class:`geo.capas.EscrituraAparte`)."""
+        if self._aparte is not None or (self._escritor is None
+                                        and len(frentes) < FILAS_EN_OTRO_PROCESO):
             return
         soltar_cache(self.destino)  # la versión anterior, que se reemplaza
         self._bajar_a_disco()
-        self._aparte = EscrituraAparte(frentes, self._tmp, "frentes")
+        escritor, self._escritor = self._escritor, None
+        self._aparte = EscrituraAparte(frentes, self._tmp, "frentes", escritor)
         self._enviados = frentes
 
     def _bajar_a_disco(self) -> None:
@@ -530,6 +540,9 @@ class EscrituraDerivados:
         return frentes.iloc[n:]
 
     def __exit__(self, tipo, valor, traza) -> bool:
+        if self._escritor is not None:  # lanzado de antemano y sin usar
+            despedir(self._escritor)
+            self._escritor = None
         if self._aparte is not None:  # algo falló antes de terminar()
             self._aparte.cancelar()
             self._aparte = None

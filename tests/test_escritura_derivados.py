@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -44,6 +45,78 @@ def test_en_otro_proceso_da_el_mismo_geopackage(tmp_path, siempre_aparte):
         assert shapely.equals_exact(a[capa].geometry.to_numpy(), b[capa].geometry.to_numpy(),
                                     tolerance=0).all()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["aparte.gpkg", "normal.gpkg"]
+
+
+def test_escritor_lanzado_antes_escribe_los_frentes_aunque_sean_pocos(tmp_path, monkeypatch):
+    """Con un proceso escritor ya lanzado (catastro derivar lo lanza al empezar, con muchos
+    predios), ``frentes`` va a ese proceso aunque tenga menos filas que el umbral: el mismo
+    GeoPackage, y este proceso no escribe los frentes."""
+    import geo.capas as C
+    from geo._escritor import lanzar
+
+    capas = distrito()
+    normal = D.escribir_derivados(D.derivar(capas), tmp_path / "normal.gpkg")
+    escritas = []
+    original = C.escribir_preparada
+    monkeypatch.setattr(C, "escribir_preparada",
+                        lambda p, r, capa, *a, **k: escritas.append(capa) or original(
+                            p, r, capa, *a, **k))
+    monkeypatch.setattr(D, "escribir_preparada", C.escribir_preparada)
+    escritor = lanzar()
+    with D.EscrituraDerivados(tmp_path / "aparte.gpkg", escritor=escritor) as escritura:
+        d = D.derivar(capas, al_tener_frentes=escritura.frentes)
+        assert 0 < len(d.frentes) < D.FILAS_EN_OTRO_PROCESO
+        assert escritura._aparte is not None and escritura._aparte.proc is escritor
+        escritura.terminar(d)
+    assert escritor.returncode == 0
+    assert "frentes" not in escritas and "predios" in escritas  # frentes: el otro proceso
+    a, b = _capas_leidas(normal), _capas_leidas(tmp_path / "aparte.gpkg")
+    assert set(a) == set(b) == {"predios", "frentes", "microrutas"}
+    for capa in a:
+        pd.testing.assert_frame_equal(pd.DataFrame(a[capa].drop(columns="geometry")),
+                                      pd.DataFrame(b[capa].drop(columns="geometry")))
+
+
+@pytest.mark.parametrize("falla", [False, True])
+def test_escritor_lanzado_antes_y_sin_usar_termina(tmp_path, falla):
+    """Si nadie le da frentes (p. ej. derivar falla antes de medirlos), el proceso lanzado de
+    antemano termina al salir, sin escribir nada, y no queda ningún temporal."""
+    from geo._escritor import lanzar
+
+    salida = tmp_path / "derivados.gpkg"
+    escritor = lanzar()
+
+    class Falla(Exception):
+        pass
+
+    with (pytest.raises(Falla) if falla else contextlib.nullcontext(),
+          D.EscrituraDerivados(salida, escritor=escritor) as escritura):
+        if falla:
+            raise Falla("antes de derivar")
+        escritura.terminar(D.derivar(distrito()))
+    assert escritor.poll() == 0  # ya terminó, sin error
+    assert [p.name for p in tmp_path.iterdir()] == ([] if falla else ["derivados.gpkg"])
+
+
+def test_catastro_derivar_lanza_el_escritor_al_empezar_con_muchos_predios(tmp_path, almacen,
+                                                                          monkeypatch):
+    """Desde PREDIOS_PARA_ADELANTAR_ESCRITOR predios (contados en el GeoPackage), la orden
+    lanza el proceso escritor antes de leer y se lo da a EscrituraDerivados; con menos, no."""
+    from geo import _escritor, cli
+
+    lanzados = []
+    original = _escritor.lanzar
+    monkeypatch.setattr(_escritor, "lanzar", lambda: lanzados.append(original()) or lanzados[-1])
+    for umbral, esperado in ((10**9, 0), (1, 1)):
+        monkeypatch.setattr(cli, "PREDIOS_PARA_ADELANTAR_ESCRITOR", umbral)
+        salida = tmp_path / f"d{umbral}.gpkg"
+        assert cli.main(["derivar", str(almacen), "--salida", str(salida)]) == 0
+        assert len(lanzados) == esperado
+    assert lanzados[0].returncode == 0
+    a, b = _capas_leidas(tmp_path / f"d{10**9}.gpkg"), _capas_leidas(tmp_path / "d1.gpkg")
+    for capa in ("predios", "frentes", "microrutas"):
+        pd.testing.assert_frame_equal(pd.DataFrame(a[capa].drop(columns="geometry")),
+                                      pd.DataFrame(b[capa].drop(columns="geometry")))
 
 
 def test_si_la_derivacion_falla_no_queda_nada(tmp_path, siempre_aparte):
@@ -270,14 +343,14 @@ def test_reservar_memoria_cuenta_los_predios_del_geopackage(tmp_path, monkeypatc
     capas = generar_distrito()
     ruta = escribir_capas({"predios": capas["predios"], "vias": capas["vias"]},
                           tmp_path / "distrito.gpkg")
-    cli._reservar_memoria(ruta)
+    assert cli._reservar_memoria(ruta) == len(capas["predios"])
     assert pedidos == [cli.MEMORIA_POR_PREDIO * len(capas["predios"])]
 
     texto = tmp_path / "no_es_gpkg.gpkg"
     texto.write_text("hola")
-    cli._reservar_memoria(texto)
-    cli._reservar_memoria(tmp_path / "no_existe.gpkg")
-    cli._reservar_memoria("postgresql://localhost/catastro")
+    assert cli._reservar_memoria(texto) == 0
+    assert cli._reservar_memoria(tmp_path / "no_existe.gpkg") == 0
+    assert cli._reservar_memoria("postgresql://localhost/catastro") == 0
     assert len(pedidos) == 1
 
 
