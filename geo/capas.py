@@ -7,6 +7,7 @@ final, de modo que un fallo a mitad nunca deja un archivo a medio escribir.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import tempfile
@@ -19,7 +20,7 @@ import pyogrio
 import shapely
 
 from geo.config import CONFIG, Config
-from geo.errores import ErrorCRS, ErrorLectura
+from geo.errores import ErrorCRS, ErrorEscritura, ErrorLectura, motivo_sistema
 from geo.memoria import devolver_memoria_libre
 from geo.paralelo import en_bloques
 
@@ -102,21 +103,37 @@ def archivo_atomico(destino: str | os.PathLike, sufijo: str | None = None) -> It
     Si algo falla, el temporal se borra y ``destino`` queda como estaba.
     """
     destino = Path(destino)
-    destino.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{destino.stem}.", suffix=sufijo or destino.suffix, dir=destino.parent
-    )
+    if destino.is_dir():  # se sabe ya, no después de calcular todo
+        raise _error_escritura(destino, IsADirectoryError(errno.EISDIR, "", str(destino)))
+    try:
+        destino.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{destino.stem}.", suffix=sufijo or destino.suffix, dir=destino.parent
+        )
+    except OSError as e:
+        raise _error_escritura(destino, e) from e
     os.close(fd)
     os.unlink(tmp)  # GDAL quiere crear el archivo él mismo
     tmp = Path(tmp)
     try:
         yield tmp
-        _a_disco(tmp)
-        os.replace(tmp, destino)
+        try:
+            _a_disco(tmp)
+            os.replace(tmp, destino)
+        except OSError as e:
+            raise _error_escritura(destino, e) from e
     finally:
         for resto in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             with contextlib.suppress(FileNotFoundError):
                 resto.unlink()
+
+
+def _error_escritura(destino: Path, e: OSError) -> ErrorEscritura:
+    """El error del sistema al crear o publicar ``destino``, explicado."""
+    return ErrorEscritura(
+        f"No se pudo escribir {destino}: {motivo_sistema(e)}. Elija otra carpeta o nombre "
+        "(p. ej. con --salida) o revise los permisos; no se escribió nada a medias.",
+        "SALIDA_NO_ESCRIBIBLE")
 
 
 def _a_disco(ruta: Path) -> None:

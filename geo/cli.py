@@ -670,6 +670,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _consola().print("Interrumpido por el usuario; no se escribió nada a medias.")
         return 130
+    except OSError as e:  # un archivo o carpeta que no se pudo abrir, crear o escribir
+        if os.environ.get("CATASTRO_DEPURAR"):
+            raise
+        from geo.errores import motivo_sistema
+
+        donde = e.filename if e.filename is not None else "un archivo"
+        _consola().print(f"Error [ARCHIVO]: no se pudo leer o escribir {donde}: "
+                         f"{motivo_sistema(e)}. Revise la ruta y los permisos.", markup=False,
+                         soft_wrap=True)
+        return SALIDA_LECTURA
     except Exception as e:  # noqa: BLE001 - nunca una traza para el usuario
         if os.environ.get("CATASTRO_DEPURAR"):
             raise

@@ -466,7 +466,13 @@ class EscrituraDerivados:
 
     def __enter__(self) -> "EscrituraDerivados":
         self._pila = contextlib.ExitStack()
-        self._tmp = self._pila.enter_context(archivo_atomico(self.destino))
+        try:
+            self._tmp = self._pila.enter_context(archivo_atomico(self.destino))
+        except BaseException:  # p. ej. una carpeta sin permiso: no queda nada esperando
+            if self._escritor is not None:
+                despedir(self._escritor)
+                self._escritor = None
+            raise
         return self
 
     def frentes(self, frentes: gpd.GeoDataFrame) -> None:

@@ -4,11 +4,13 @@ Dos cosas distintas:
 
 * ``Problema``: un hallazgo sobre los datos (validación). Se reúnen todos y se informan juntos.
 * ``ErrorCatastro`` y sus subclases: algo impide seguir. La CLI los convierte en un mensaje en
-  español y un código de salida: 1 = errores en los datos, 2 = no se pudo leer la entrada.
+  español y un código de salida: 1 = errores en los datos, 2 = no se pudo leer la entrada (o
+  escribir la salida).
 """
 
 from __future__ import annotations
 
+import errno
 from dataclasses import asdict, dataclass
 
 SALIDA_OK = 0
@@ -64,6 +66,28 @@ class ErrorLectura(ErrorCatastro):
 
     codigo = "LECTURA"
     salida = SALIDA_LECTURA
+
+
+class ErrorEscritura(ErrorCatastro):
+    """No se pudo escribir la salida (carpeta inexistente o sin permiso, disco lleno)."""
+
+    codigo = "ESCRITURA"
+    salida = SALIDA_LECTURA
+
+
+def motivo_sistema(e: OSError) -> str:
+    """Por qué falló una operación de archivos, en español (``e``: el error del sistema)."""
+    return {
+        errno.EACCES: "no tiene permiso",
+        errno.EPERM: "no tiene permiso",
+        errno.EROFS: "la carpeta es de solo lectura",
+        errno.ENOSPC: "el disco está lleno",
+        errno.ENOENT: "la carpeta o el archivo no existe",
+        errno.ENOTDIR: "una parte de la ruta es un archivo, no una carpeta",
+        errno.EEXIST: "ya existe un archivo con ese nombre donde hace falta una carpeta",
+        errno.EISDIR: "ya hay una carpeta con ese nombre: indique un archivo",
+        errno.ENAMETOOLONG: "el nombre es demasiado largo",
+    }.get(e.errno, f"error del sistema {errno.errorcode.get(e.errno, e.errno)}")
 
 
 class ErrorCRS(ErrorCatastro):

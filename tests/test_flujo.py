@@ -176,3 +176,28 @@ def test_actualizar_con_derivados_rederiva_y_muestra_cambios(almacen, correr, tm
     a = gpd.read_file(der, layer="predios").drop(columns="geometry")
     b = gpd.read_file(completo, layer="predios").drop(columns="geometry")
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_salida_que_no_se_puede_escribir_sale_2_con_la_ruta_y_el_motivo(almacen, correr,
+                                                                          tmp_path):
+    # Una salida imposible es un problema de la ruta, no un «error interno»: código 2, la ruta
+    # y el motivo en español, y nada escrito a medias. (Se prueba con rutas imposibles y no
+    # con permisos: como root, los permisos no detienen la escritura.)
+    archivo = tmp_path / "archivo"
+    archivo.write_text("no es una carpeta")
+    carpeta = tmp_path / "carpeta.gpkg"
+    carpeta.mkdir()
+    casos = ((archivo / "sub" / "d.gpkg", "una parte de la ruta es un archivo"),
+             (archivo / "d.gpkg", "ya existe un archivo con ese nombre"),
+             (carpeta, "ya hay una carpeta con ese nombre"))
+    for salida, motivo in casos:
+        rc, _, err = correr("derivar", almacen, "--salida", salida)
+        assert rc == 2
+        assert str(salida) in err and motivo in err and "interno" not in err
+    # tarifas crea su carpeta de salida por su cuenta: el mismo trato
+    rc, _, err = correr("tarifas", almacen, "--salida", archivo / "t")
+    assert rc == 2
+    assert f"no se pudo leer o escribir {archivo / 't'}" in err and "interno" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archivo", "carpeta.gpkg",
+                                                           almacen.name]
+    assert list(carpeta.iterdir()) == []
