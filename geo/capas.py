@@ -10,6 +10,7 @@ import contextlib
 import errno
 import logging
 import os
+import queue
 import tempfile
 from pathlib import Path
 from typing import Iterator, Mapping
@@ -280,10 +281,10 @@ class EscrituraAparte:
     nadie más debe escribir en ese GeoPackage: :meth:`esperar` antes de agregarle otras capas.
 
     Crearla detiene a quien llama solo lo que tarda pasar la capa a Arrow, lote por lote
-    (1,2 M trozos de frontis: ~0,7 s), mientras el proceso arranca (importar pyarrow y pyogrio,
-    ~0,5 s); un hilo le manda después los lotes ya listos, sin el GIL. Antes los armaba ese
-    hilo, pero compitiendo por el GIL con quien llama tardaba ~3 s y el proceso esperaba
-    datos. GDAL empieza a escribir con el primer lote, sin esperar la tabla entera.
+    (1,2 M trozos de frontis: ~0,8 s). Un hilo manda cada lote apenas está listo, así que
+    GDAL empieza a escribir con el primero mientras aquí se arman los demás. Los lotes los
+    arma quien llama y no ese hilo: compitiendo por el GIL con el cálculo que sigue, el hilo
+    tardaba ~3 s y el proceso esperaba datos.
 
     Uso::
 
@@ -305,16 +306,23 @@ class EscrituraAparte:
             proceso = _escritor.lanzar()
         # espera en su entrada estándar la capa (ver geo._escritor); sin nada, termina
         self.proc = proceso
-        try:
-            lotes = self._lotes(gdf, ruta)
-        except BaseException as e:  # noqa: BLE001 - se entrega en esperar()
-            self._error, lotes = e, None
-        self._hilo = threading.Thread(target=self._enviar, args=(lotes,),
+        # el hilo manda cada lote apenas está listo: el proceso empieza a escribir con el
+        # primero, mientras aquí se arman los demás
+        cola: queue.SimpleQueue = queue.SimpleQueue()
+        self._hilo = threading.Thread(target=self._enviar, args=(cola,),
                                       name=f"arrow-{capa}", daemon=True)
         self._hilo.start()
+        try:
+            for pieza in self._lotes(gdf, ruta):
+                cola.put(pieza)
+        except BaseException as e:  # noqa: BLE001 - se entrega en esperar()
+            self._error = e
+        finally:
+            cola.put(None)
 
     def _lotes(self, gdf: gpd.GeoDataFrame, ruta: str | os.PathLike):
-        """``(cabecera, esquema, tablas)``: lo que se manda al proceso escritor."""
+        """Lo que se manda al proceso escritor, de a una pieza: primero ``(cabecera,
+        esquema)``, después cada lote (tabla Arrow de hasta :data:`FILAS_POR_LOTE` filas)."""
         import json
 
         import pyarrow as pa
@@ -325,26 +333,34 @@ class EscrituraAparte:
         atributos, geom, tipo, crs = partes
         cabecera = json.dumps([str(ruta), self.capa, tipo, crs or ""]).encode() + b"\n"
         esquema = atributos.schema.append(pa.field("geometry", pa.binary()))
-        tablas = []
+        yield cabecera, esquema
         for desde in range(0, max(len(geom), 1), FILAS_POR_LOTE):
             wkb = _wkb_multi(geom[desde:desde + FILAS_POR_LOTE]).cast(pa.binary())
-            tablas.append(atributos.slice(desde, FILAS_POR_LOTE)
-                          .append_column(esquema.field("geometry"), wkb))
-        return cabecera, esquema, tablas
+            yield (atributos.slice(desde, FILAS_POR_LOTE)
+                   .append_column(esquema.field("geometry"), wkb))
 
-    def _enviar(self, lotes) -> None:
+    def _enviar(self, cola) -> None:
+        """Manda por la entrada del proceso lo que llega por ``cola`` (ver :meth:`_lotes`)
+        hasta un ``None``; si no llegó la cabecera, el proceso termina sin escribir."""
         import pyarrow as pa
 
+        flujo = None
         try:
-            if lotes is not None:
-                cabecera, esquema, tablas = lotes
-                _agrandar_tubo(self.proc.stdin)
-                self.proc.stdin.write(cabecera)
-                with pa.ipc.new_stream(self.proc.stdin, esquema) as flujo:
-                    for tabla in tablas:
-                        flujo.write_table(tabla)
+            primera = cola.get()
+            if primera is None:
+                return
+            cabecera, esquema = primera
+            _agrandar_tubo(self.proc.stdin)
+            self.proc.stdin.write(cabecera)
+            flujo = pa.ipc.new_stream(self.proc.stdin, esquema)
+            while (tabla := cola.get()) is not None:
+                flujo.write_table(tabla)
+            flujo.close()  # fin del flujo: lo que se mandó está completo
         except BaseException as e:  # noqa: BLE001 - se entrega en esperar()
-            self._error = e
+            if self._error is None:
+                self._error = e
+            while cola.get() is not None:  # que quien arma los lotes no quede esperando
+                pass
         finally:
             with contextlib.suppress(OSError):  # sin nada, el proceso termina sin escribir
                 self.proc.stdin.close()

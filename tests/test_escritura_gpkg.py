@@ -123,6 +123,45 @@ def test_escritura_aparte_por_lotes_igual_que_en_el_proceso(tmp_path, monkeypatc
     assert (shapely.to_wkb(a.geometry.to_numpy()) == shapely.to_wkb(b.geometry.to_numpy())).all()
 
 
+def test_escritura_aparte_manda_cada_lote_apenas_esta_listo(tmp_path, monkeypatch):
+    """El proceso recibe el primer lote mientras aquí se arma el siguiente: el WKB del último
+    lote espera (hasta 10 s) a que el hilo que manda ya haya sacado una tabla de la cola. Si
+    los lotes se armaran todos antes de mandar nada, la espera se vencería."""
+    import queue
+    import threading
+
+    import geo.capas as C
+
+    monkeypatch.setattr(C, "FILAS_POR_LOTE", 2)
+    mandada = threading.Event()
+
+    class Cola(queue.SimpleQueue):
+        def get(self, *a, **k):
+            pieza = super().get(*a, **k)
+            if pieza is not None and not isinstance(pieza, tuple):  # una tabla, no la cabecera
+                mandada.set()
+            return pieza
+
+    monkeypatch.setattr(C.queue, "SimpleQueue", Cola)
+    esperas = []
+    original = C._wkb_multi
+
+    def wkb(geom):
+        if len(esperas) == 1:  # el segundo (y último) lote
+            esperas.append(mandada.wait(10))
+        else:
+            esperas.append(None)
+        return original(geom)
+
+    monkeypatch.setattr(C, "_wkb_multi", wkb)
+    gdf = gpd.GeoDataFrame({"n": [1, 2, 3, 4]},
+                           geometry=[LineString([(i, 0), (i, 1)]) for i in range(4)], crs=CRS)
+    aparte = C.EscrituraAparte(gdf, tmp_path / "aparte.gpkg", "frentes")
+    aparte.esperar()
+    assert esperas == [None, True]
+    assert pyogrio.read_info(tmp_path / "aparte.gpkg", layer="frentes")["features"] == 4
+
+
 def test_escritura_aparte_que_falla_dice_por_que_en_una_linea(tmp_path):
     from geo.capas import EscrituraAparte
 
