@@ -368,12 +368,14 @@ class EscrituraAparte:
     def esperar(self) -> None:
         """Espera a que termine. Si no se pudo preparar la capa, su error (``SinArrow`` si no
         pasa por Arrow: nada quedó escrito); si el proceso falló, ``RuntimeError`` con lo que
-        dijo."""
+        dijo (también si por eso se cortó la tubería mientras se le mandaba la capa)."""
         self._hilo.join()
         with self.proc.stderr:
             err = self.proc.stderr.read()  # hasta que termine (su entrada ya está cerrada)
         self.proc.wait()
-        if self._error is not None:
+        # si el proceso falló, el hilo pudo encontrarse la tubería rota: la causa es la suya
+        roto = isinstance(self._error, BrokenPipeError) and self.proc.returncode != 0
+        if self._error is not None and not roto:
             raise self._error
         if self.proc.returncode != 0:
             raise RuntimeError(

@@ -123,6 +123,21 @@ def test_escritura_aparte_por_lotes_igual_que_en_el_proceso(tmp_path, monkeypatc
     assert (shapely.to_wkb(a.geometry.to_numpy()) == shapely.to_wkb(b.geometry.to_numpy())).all()
 
 
+def test_escritura_aparte_grande_que_falla_dice_por_que(tmp_path):
+    """Con una capa que no cabe en la tubería (varios MB), el proceso que falla al abrir el
+    destino la corta, y el hilo que manda se encuentra la tubería rota: el error que se
+    informa es el del proceso (por qué no pudo escribir), no «tubería rota»."""
+    from geo.capas import EscrituraAparte
+
+    n = 60_000  # ~6 MB de WKB y atributos: más que la tubería de 1 MB
+    gdf = gpd.GeoDataFrame({"codigo": [f"P{i:06d}" for i in range(n)]},
+                           geometry=[LineString([(i, 0), (i, 1), (i + 1, 2)]) for i in range(n)],
+                           crs=CRS)
+    aparte = EscrituraAparte(gdf, tmp_path / "no_existe" / "x.gpkg", "frentes")
+    with pytest.raises(RuntimeError, match="capa 'frentes' en otro proceso"):
+        aparte.esperar()
+
+
 def test_escritura_aparte_manda_cada_lote_apenas_esta_listo(tmp_path, monkeypatch):
     """El proceso recibe el primer lote mientras aquí se arma el siguiente: el WKB del último
     lote espera (hasta 10 s) a que el hilo que manda ya haya sacado una tabla de la cola. Si
