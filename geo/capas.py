@@ -344,7 +344,6 @@ class EscrituraAparte:
         hasta un ``None``; si no llegó la cabecera, el proceso termina sin escribir."""
         import pyarrow as pa
 
-        flujo = None
         try:
             primera = cola.get()
             if primera is None:

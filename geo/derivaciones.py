@@ -469,11 +469,15 @@ class EscrituraDerivados:
         try:
             self._tmp = self._pila.enter_context(archivo_atomico(self.destino))
         except BaseException:  # p. ej. una carpeta sin permiso: no queda nada esperando
-            if self._escritor is not None:
-                despedir(self._escritor)
-                self._escritor = None
+            self._despedir_escritor()
             raise
         return self
+
+    def _despedir_escritor(self) -> None:
+        """Despide el proceso escritor lanzado de antemano, si no se usó."""
+        if self._escritor is not None:
+            despedir(self._escritor)
+            self._escritor = None
 
     def frentes(self, frentes: gpd.GeoDataFrame) -> None:
         """Empieza a escribir la capa ``frentes`` (definitiva) en otro proceso si es grande o
@@ -546,9 +550,7 @@ class EscrituraDerivados:
         return frentes.iloc[n:]
 
     def __exit__(self, tipo, valor, traza) -> bool:
-        if self._escritor is not None:  # lanzado de antemano y sin usar
-            despedir(self._escritor)
-            self._escritor = None
+        self._despedir_escritor()
         if self._aparte is not None:  # algo falló antes de terminar()
             self._aparte.cancelar()
             self._aparte = None

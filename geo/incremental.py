@@ -335,7 +335,8 @@ def derivar_incremental(
     geo_cambio[ya] |= clave_p[prev_t[ya]] != clave_n[tocados[ya]]
     claves_geo = (set(clave_n[tocados[geo_cambio]]) | set(clave_p[prev_t[ya & geo_cambio]])
                   | set(clave_p[fila_borrada]))
-    semillas = np.concatenate([g_p[esta_en(clave_p, claves_geo)], g_n[esta_en(clave_n, claves_geo)]])
+    semillas = np.concatenate([g_p[esta_en(clave_p, claves_geo)],
+                               g_n[esta_en(clave_n, claves_geo)]])
     motivo = (f"{len(cambiados)} predios cambiados o nuevos, {len(borrados)} borrados")
     h_af = posiciones(sorted(claves_af), claves_u)
     h_af = h_af[h_af >= 0]

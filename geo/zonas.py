@@ -164,7 +164,8 @@ def asignar_por_area(
     return _asignar(predios, zonas, umbral_division)
 
 
-def _asignar(predios: PrediosEnZonas, zonas: gpd.GeoDataFrame, umbral_division: float) -> pd.DataFrame:
+def _asignar(predios: PrediosEnZonas, zonas: gpd.GeoDataFrame,
+             umbral_division: float) -> pd.DataFrame:
     """:func:`asignar_por_area` sobre predios ya preparados (compartidos entre capas)."""
     geoms = predios.geoms
     n = len(geoms)

@@ -98,6 +98,22 @@ def test_escritor_lanzado_antes_y_sin_usar_termina(tmp_path, falla):
     assert [p.name for p in tmp_path.iterdir()] == ([] if falla else ["derivados.gpkg"])
 
 
+def test_escritor_lanzado_antes_termina_si_no_se_puede_crear_el_temporal(tmp_path):
+    """Si la salida no se puede escribir (aquí, ya es una carpeta), EscrituraDerivados no
+    llega a empezar: el proceso lanzado de antemano termina igual, sin escribir."""
+    from geo._escritor import lanzar
+    from geo.errores import ErrorEscritura
+
+    carpeta = tmp_path / "derivados.gpkg"
+    carpeta.mkdir()
+    escritor = lanzar()
+    with (pytest.raises(ErrorEscritura, match="ya hay una carpeta"),
+          D.EscrituraDerivados(carpeta, escritor=escritor)):
+        pass
+    assert escritor.poll() == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["derivados.gpkg"]
+
+
 def test_catastro_derivar_lanza_el_escritor_al_empezar_con_muchos_predios(tmp_path, almacen,
                                                                           monkeypatch):
     """Desde PREDIOS_PARA_ADELANTAR_ESCRITOR predios (contados en el GeoPackage), la orden
