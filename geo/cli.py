@@ -92,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--capa-origen", help="capa del origen si tiene varias (GeoPackage)")
     s.add_argument("--destino", default=str(ALMACEN_POR_DEFECTO),
                    help=f"GeoPackage donde guardar la capa (por defecto {ALMACEN_POR_DEFECTO})")
+    s.add_argument("--estimar-ancho", action="store_true",
+                   help="con --capa vias: completa el ancho_m que falte con la distancia del "
+                        "eje a los linderos de manzana de los predios ya importados en el destino")
 
     s = orden("generar-ejemplo", "genera el distrito de ejemplo (modelado en Oxapampa)",
               "Genera de forma determinista el distrito sintético calibrado con la Ordenanza "
@@ -307,16 +310,25 @@ def _orden_validar(args) -> int:
 
 
 def _orden_importar(args) -> int:
-    from geo.importar import guardar_en_almacen, importar_capa, interpretar_mapeo
+    from geo.importar import estimar_anchos, guardar_en_almacen, importar_capa, interpretar_mapeo
 
-    with _progreso(f"Importando {args.origen}…"):
+    if args.estimar_ancho and args.capa != "vias":
+        raise ErrorDatos(f"--estimar-ancho es para la capa de vías (--capa vias), no para "
+                         f"'{args.capa}'.", "OPCION_INVALIDA")
+    anchos = None
+    with _progreso(f"Importando {args.origen}…") as avanzar:
         imp = importar_capa(args.origen, args.capa, interpretar_mapeo(args.mapeo), args.crs,
                             args.capa_origen)
+        if args.estimar_ancho:
+            avanzar("Estimando el ancho de las vías…")
+            imp.gdf, anchos = estimar_anchos(imp.gdf, args.destino)
         guardar_en_almacen(imp.gdf, args.capa, args.destino)
     _escribir(f"Importados {len(imp.gdf):,} elementos de {args.origen} ({imp.formato}, "
               f"{imp.crs_origen}) a la capa '{args.capa}' de {args.destino}.")
     if imp.conservadas:
         _escribir(f"Columnas conservadas sin mapear: {', '.join(imp.conservadas)}.")
+    if anchos:
+        _escribir(anchos)
     if imp.problemas:
         _escribir(f"{len(imp.problemas):,} valores no se pudieron convertir y quedaron vacíos:")
         for p in imp.problemas[:200]:

@@ -52,6 +52,7 @@ from geo.frontis import (
     medir_frontis,
     problemas_por_huella,
     resumen_fuera,
+    vias_sin_ancho,
 )
 from geo.memoria import bajando_a_disco, devolver_memoria_libre, soltar_cache
 from geo.microrutas import microrutas as calcular_microrutas
@@ -99,6 +100,10 @@ class Derivados:
     avisos: list[Problema] = field(default_factory=list)
     umbral_cerca_m: float = 100.0
     distancia: str = "euclidea"
+    n_vias: int = 0
+    """Vías de la capa medida (0: no se sabe)."""
+    vias_sin_ancho: dict[float, int] = field(default_factory=dict)
+    """Vías sin ``ancho_m``, por el ancho por defecto de su tipo (m) con que se midieron."""
 
     def resumen(self) -> str:
         """Resumen en español: conteos por categoría, zona y sector; predios sin frontis y
@@ -143,6 +148,8 @@ class Derivados:
         lineas.append(f"  interiores (PREDIO_SIN_FRONTIS): {len(interiores)}; "
                       f"con lindero exterior cerca de una vía (FRONTIS_SIN_VIA): {len(sin_via)}; "
                       f"frente a terreno abierto: {abierto}")
+        if self.vias_sin_ancho:
+            lineas.append(self._nota_anchos(len(sin_via)))
         # un aviso de resumen (elemento vacío) cuenta por los predios que agrupa
         cuenta: dict[str, int] = {}
         for a in self.avisos:
@@ -151,6 +158,22 @@ class Derivados:
             partes = sorted(cuenta.items(), key=lambda kv: (-kv[1], kv[0]))
             lineas.append("Avisos (predios): " + ", ".join(f"{k} {v}" for k, v in partes))
         return "\n".join(lineas)
+
+    def _nota_anchos(self, sin_via: int) -> str:
+        """Cuántas vías se midieron sin ``ancho_m`` y, si hay predios con lindero exterior
+        cerca de una vía pero sin frontis, cómo completar los anchos."""
+        n = sum(self.vias_sin_ancho.values())
+        de = f" de {self.n_vias:,}" if self.n_vias else ""
+        anchos = ", ".join(f"{c:,} con {a:g} m" for a, c in sorted(self.vias_sin_ancho.items()))
+        texto = (f"Vías sin ancho_m: {n:,}{de}; se midieron con el ancho por defecto de su tipo "
+                 f"({anchos}).")
+        if sin_via:
+            texto += (f" Si las calles son más anchas, los predios que dan a ellas quedan sin "
+                      f"frontis ({sin_via:,} con FRONTIS_SIN_VIA): complete ancho_m en la capa "
+                      "'vias' o estímelo de los linderos de manzana con 'catastro importar "
+                      "ORIGEN --capa vias --estimar-ancho' (ORIGEN puede ser el mismo "
+                      "GeoPackage, con --capa-origen vias).")
+        return texto
 
     def fiscalizacion(
         self,
@@ -330,7 +353,8 @@ def _derivar(capas, umbral_cerca_m, distancia, config, al_tener_frentes=None) ->
 
     log.info("derivados %d predios, %d trozos de frontis, %d avisos", len(out),
              len(fr.frentes), len(avisos))
-    return Derivados(out, fr.frentes, rutas, avisos, float(umbral_cerca_m), distancia)
+    return Derivados(out, fr.frentes, rutas, avisos, float(umbral_cerca_m), distancia,
+                     len(vias), vias_sin_ancho(vias, config))
 
 
 def _armar(predios: gpd.GeoDataFrame, fr, prox: pd.DataFrame, zon: pd.DataFrame

@@ -246,7 +246,7 @@ def sector_por_via(derivados: Derivados, vias: gpd.GeoDataFrame,
                              crs=derivados.predios.crs)
     rutas = rutas.sort_values(["sector", "via", "cuadra"], kind="stable").reset_index(drop=True)
     return Derivados(p, fr, rutas, derivados.avisos, derivados.umbral_cerca_m,
-                     derivados.distancia)
+                     derivados.distancia, derivados.n_vias, derivados.vias_sin_ancho)
 
 
 def _con_frecuencia(microrutas: pd.DataFrame, frecuencias: dict[str, int]) -> pd.DataFrame:

@@ -222,18 +222,36 @@ class ResultadoFrontis:
 
 def semiancho_vias(vias: gpd.GeoDataFrame, config: Config = CONFIG) -> np.ndarray:
     """Semiancho (m) de cada vía: ``ancho_m / 2``, o el ancho por defecto de su ``tipo``."""
+    return np.where(sin_ancho(vias), ancho_por_tipo(vias, config), _ancho(vias)) / 2.0
+
+
+def _ancho(vias: gpd.GeoDataFrame) -> np.ndarray:
+    """``ancho_m`` (m) de cada vía, NaN si no lo tiene."""
+    if "ancho_m" not in vias.columns:
+        return np.full(len(vias), np.nan)
+    return pd.to_numeric(vias["ancho_m"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def sin_ancho(vias: gpd.GeoDataFrame) -> np.ndarray:
+    """Máscara de las vías sin ``ancho_m`` útil (vacío o ≤ 0): se miden con el de su tipo."""
+    ancho = _ancho(vias)
+    return ~(np.isfinite(ancho) & (ancho > 0))
+
+
+def ancho_por_tipo(vias: gpd.GeoDataFrame, config: Config) -> np.ndarray:
+    """Ancho por defecto (m) del ``tipo`` de cada vía (el de ``otro`` si no lo tiene)."""
     defecto = config.ancho_via_por_tipo_m
-    if "tipo" in vias.columns:
-        tipo = vias["tipo"].astype("string").str.strip().str.lower()
-        por_tipo = tipo.map(defecto).astype(float).fillna(defecto["otro"]).to_numpy()
-    else:
-        por_tipo = np.full(len(vias), float(defecto["otro"]))
-    if "ancho_m" in vias.columns:
-        ancho = pd.to_numeric(vias["ancho_m"], errors="coerce").to_numpy(dtype=float)
-        ancho = np.where(np.isfinite(ancho) & (ancho > 0), ancho, por_tipo)
-    else:
-        ancho = por_tipo
-    return ancho / 2.0
+    if "tipo" not in vias.columns:
+        return np.full(len(vias), float(defecto["otro"]))
+    tipo = vias["tipo"].astype("string").str.strip().str.lower()
+    return tipo.map(defecto).astype(float).fillna(defecto["otro"]).to_numpy()
+
+
+def vias_sin_ancho(vias: gpd.GeoDataFrame, config: Config = CONFIG) -> dict[float, int]:
+    """Vías sin ``ancho_m``, contadas por el ancho por defecto (m) con que se miden."""
+    m = sin_ancho(vias)
+    anchos, cuenta = np.unique(ancho_por_tipo(vias[m], config), return_counts=True)
+    return {float(a): int(c) for a, c in zip(anchos, cuenta)}
 
 
 def _texto_o_none(serie: pd.Series) -> np.ndarray:
@@ -1315,10 +1333,15 @@ def _avisos_sin_frontis(frontis_h, exterior_h, claves, geoms, unidades, piezas, 
 # --------------------------------------------------------------------------------------------
 
 
+SEMIANCHO_MAX_ESTIMADO_M = 25.0
+"""Distancia máxima (m) del eje de una vía a la que :func:`estimar_ancho_vias` busca los
+linderos de manzana que marcan su ancho."""
+
+
 def estimar_ancho_vias(
     vias: gpd.GeoDataFrame,
     predios: gpd.GeoDataFrame,
-    max_semiancho_m: float = 25.0,
+    max_semiancho_m: float = SEMIANCHO_MAX_ESTIMADO_M,
     solo_faltantes: bool = True,
 ) -> gpd.GeoDataFrame:
     """Estima ``ancho_m`` de cada vía a partir de los linderos de manzana que la bordean.

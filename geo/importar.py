@@ -23,7 +23,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from geo.capas import archivo_atomico, listar_capas
+from geo.capas import a_crs_metrico, archivo_atomico, leer_capa, listar_capas
 from geo.config import CONFIG, Config
 from geo.errores import ErrorCRS, ErrorDatos, ErrorLectura, Problema
 from geo.esquema import CAPAS
@@ -221,10 +221,72 @@ def importar_capa(origen: str | Path, capa: str, mapeo: dict[str, str] | None = 
                  f"--mapeo {c.nombre}=COLUMNA_ORIGEN o complétela en QGIS.")
         for c in esquema.columnas if c.obligatoria and c.nombre not in gdf.columns
     ] + problemas
+    gdf, otras = _ordenar(gdf, esquema)
+    return Importacion(capa, gdf, formato, crs_origen, problemas, otras)
+
+
+def _ordenar(gdf: gpd.GeoDataFrame, esquema) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Las columnas del esquema primero, las demás detrás y la geometría al final; devuelve
+    también los nombres de las demás."""
     propias = [c for c in esquema.nombres if c in gdf.columns]
     otras = [c for c in gdf.columns if c not in propias and c != gdf.geometry.name]
-    gdf = gdf[propias + otras + [gdf.geometry.name]]
-    return Importacion(capa, gdf, formato, crs_origen, problemas, otras)
+    return gdf[propias + otras + [gdf.geometry.name]], otras
+
+
+def estimar_anchos(vias: gpd.GeoDataFrame, destino: str | Path,
+                   config: Config = CONFIG) -> tuple[gpd.GeoDataFrame, str]:
+    """Completa ``ancho_m`` (m) de las vías que no lo traen (vacío o ≤ 0) con el ancho que
+    dejan los linderos de manzana de los predios ya guardados en ``destino`` (ver
+    :func:`geo.frontis.estimar_ancho_vias`); las que ya lo traen no se tocan.
+
+    Agrega ``ancho_fuente``: ``origen`` (venía en la capa), ``estimado`` o vacío (no hay
+    predios que lo marquen a los lados: al derivar se usa el ancho por defecto de su tipo).
+
+    ``vias`` y los predios se miden en el CRS métrico de ``config``. Devuelve la capa y un
+    resumen en español. ``ErrorDatos`` si ``destino`` aún no tiene la capa ``predios``.
+    """
+    from geo.frontis import SEMIANCHO_MAX_ESTIMADO_M, estimar_ancho_vias
+
+    destino = Path(destino)
+    if not destino.is_file() or "predios" not in listar_capas(destino):
+        raise ErrorDatos(
+            f"Para estimar el ancho de las vías hace falta la capa 'predios' en {destino}: "
+            "el ancho sale de la distancia entre el eje y los linderos de manzana. Importe "
+            f"primero los predios (catastro importar ORIGEN --capa predios --destino {destino}) "
+            "y después las vías con --estimar-ancho.", "CAPA_FALTANTE")
+    predios = a_crs_metrico(leer_capa(destino, "predios"), "predios", config)
+    predios = predios[~(predios.geometry.isna() | predios.geometry.is_empty).to_numpy()]
+    antes = (pd.to_numeric(vias["ancho_m"], errors="coerce") if "ancho_m" in vias.columns
+             else pd.Series(np.nan, index=vias.index))
+    traia = (antes > 0).fillna(False).to_numpy(dtype=bool)
+    out = estimar_ancho_vias(vias, predios, solo_faltantes=True)
+    ancho = pd.to_numeric(out["ancho_m"], errors="coerce").astype(float)
+    estimado = ~traia & (ancho > 0).to_numpy(dtype=bool)
+    out["ancho_m"] = ancho
+    # al volver a importar una capa ya estimada, lo estimado sigue diciéndolo
+    previa = (vias["ancho_fuente"].astype(object).to_numpy() if "ancho_fuente" in vias.columns
+              else np.full(len(vias), None, dtype=object))
+    fuente = np.where(traia, np.where(previa == "estimado", "estimado", "origen"),
+                      np.where(estimado, "estimado", None))
+    out["ancho_fuente"] = pd.Series(fuente, index=out.index, dtype=object)
+    out, _ = _ordenar(out, CAPAS["vias"])
+    n, k, sin = len(out), int(estimado.sum()), int((~traia & ~estimado).sum())
+    partes = [f"Ancho de vía estimado de los linderos de manzana en {k:,} de {n:,} vías"]
+    if k:
+        e = ancho[estimado]
+        partes[0] += f" (mediana {e.median():.1f} m, de {e.min():.1f} a {e.max():.1f} m)"
+    partes[0] += "."
+    if traia.any():
+        de_antes = int((fuente[traia] == "estimado").sum())
+        nota = f" ({de_antes:,} de ellas, estimadas antes)" if de_antes else ""
+        partes.append(f"{int(traia.sum()):,} ya traían ancho_m y se respetan{nota}.")
+    if sin:
+        partes.append(f"{sin:,} quedan sin ancho (no hay linderos de manzana alineados con "
+                      f"ellas a menos de {SEMIANCHO_MAX_ESTIMADO_M:g} m del eje): al derivar se "
+                      "usa el ancho por defecto de su tipo.")
+    partes.append("La columna ancho_fuente dice de dónde salió cada ancho; revise los estimados "
+                  "en QGIS antes de derivar.")
+    return out, " ".join(partes)
 
 
 def guardar_en_almacen(gdf: gpd.GeoDataFrame, capa: str, destino: str | Path) -> Path:

@@ -486,7 +486,7 @@ def _empalmar(previo: Derivados, sub: Derivados, pn: gpd.GeoDataFrame, cod_n: np
     avisos = _empalmar_avisos(previo, sub, claves_u, clave_p, set(clave_n[filas]), claves_fuera,
                               capas_nuevas)
     return Derivados(out, frentes, previo.microrutas, avisos, previo.umbral_cerca_m,
-                     previo.distancia)
+                     previo.distancia, previo.n_vias, previo.vias_sin_ancho)
 
 
 def _columna(previa: pd.Series, nueva: pd.Series, toma: np.ndarray, filas: np.ndarray,

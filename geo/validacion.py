@@ -32,6 +32,7 @@ AREA_NEGATIVA              error     área de terreno o construida negativa
 AREA_CONSTRUIDA_EXCESIVA   aviso     área construida > 20 × área de terreno
 PARTICIPACION_SUMA         aviso     participaciones de un predio matriz no suman 1
 VIA_SIN_NOMBRE             error     vía sin nombre
+VIA_SIN_ANCHO              aviso     vía sin ancho_m: se mide con el ancho de su tipo
 FRECUENCIA_INVALIDA        error     frecuencia semanal fuera de 1–7
 ZONA_DESCONOCIDA           error     zona de recolección distinta de A/B
 ZONAS_SOLAPADAS            error     zonas de recolección superpuestas entre sí
@@ -55,6 +56,7 @@ from geo.capas import listar_capas
 from geo.config import CONFIG, Config
 from geo.errores import SALIDA_DATOS, SALIDA_OK, Problema
 from geo.esquema import CAPAS, CONDICIONES, USOS, ZONAS_RECOLECCION, Capa
+from geo.frontis import ancho_por_tipo, sin_ancho
 from geo.paralelo import en_bloques
 
 log = logging.getLogger(__name__)
@@ -551,6 +553,18 @@ def _comprobar_otras(nombre: str, gdf: gpd.GeoDataFrame, utiles: np.ndarray,
             problemas += _problemas("VIA_SIN_NOMBRE", "error", "vias", ids[m],
                                     "La vía no tiene nombre: sin él no se puede asignar frontis "
                                     "ni micro-ruta. Escriba el nombre (Jr. Grau).", ubic[m])
+    if nombre == "vias":
+        m = sin_ancho(gdf)
+        if m.any():
+            defecto = np.char.mod("%g", ancho_por_tipo(gdf[m], config))
+            tipo = (gdf["tipo"].astype(object).where(gdf["tipo"].notna(), "sin tipo")
+                    .to_numpy()[m] if "tipo" in gdf.columns else np.full(m.sum(), "sin tipo"))
+            problemas += _problemas(
+                "VIA_SIN_ANCHO", "aviso", "vias", ids[m],
+                [f"La vía no tiene ancho_m: se mide con el ancho por defecto de su tipo ({t}: "
+                 f"{a} m). Si la calle es más ancha, los predios que dan a ella pueden quedar "
+                 "sin frontis: complete ancho_m o estímelo con 'catastro importar … --capa vias "
+                 "--estimar-ancho'." for t, a in zip(tipo, defecto)], ubic[m])
     if nombre == "sectores_barrido" and "frecuencia_semanal" in gdf.columns:
         f = gdf["frecuencia_semanal"]
         m = (f.notna() & ((f < 1) | (f > 7))).to_numpy()

@@ -14,8 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal as D
 import geopandas as gpd
 import pandas as pd
 import pytest
+from shapely.geometry import LineString
 
-from conftest import capas_minimas, escribir
+from conftest import CRS, X0, Y0, capas_minimas, escribir
 
 
 def _c(x: D) -> D:
@@ -201,3 +202,35 @@ def test_salida_que_no_se_puede_escribir_sale_2_con_la_ruta_y_el_motivo(almacen,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["archivo", "carpeta.gpkg",
                                                            almacen.name]
     assert list(carpeta.iterdir()) == []
+
+
+def test_vias_sin_ancho_el_resumen_lo_dice_y_estimarlo_da_el_frontis(tmp_path, correr):
+    # Ejes como los de OpenStreetMap: sin ancho ni tipo (se miden con 8 m). El Jr. Grau pasa a
+    # 9 m del lindero norte de la manzana (y = 29 contra y = 20): 4 + 0,5 m no lo alcanzan, y
+    # sin otra vía los 4 lotes quedan sin frontis (FRONTIS_SIN_VIA).
+    capas = capas_minimas()
+    capas["vias"] = gpd.GeoDataFrame(
+        {"nombre": ["Jr. Grau"]},
+        geometry=[LineString([(X0 - 10, Y0 + 29), (X0 + 50, Y0 + 29)])], crs=CRS)
+    verdes = capas["areas_verdes"]
+    capas["areas_verdes"] = verdes.set_geometry(verdes.translate(0, 40))  # lejos del eje
+    almacen = escribir(capas, tmp_path / "osm.gpkg")
+    rc, out, err = correr("validar", almacen)
+    assert rc == 0 and "VIA_SIN_ANCHO" in out and "(sin tipo: 8 m)" in out
+    rc, out, err = correr("derivar", almacen, "--salida", tmp_path / "d.gpkg")
+    assert rc == 0, out + err
+    assert gpd.read_file(tmp_path / "d.gpkg", layer="predios")["frontis_m"].tolist() == [0.0] * 4
+    assert ("Vías sin ancho_m: 1 de 1; se midieron con el ancho por defecto de su tipo "
+            "(1 con 8 m). Si las calles son más anchas, los predios que dan a ellas quedan sin "
+            "frontis (4 con FRONTIS_SIN_VIA)") in out
+    assert "--estimar-ancho" in out
+    # lo que el resumen sugiere, sobre el mismo GeoPackage: ancho 2 × 9 = 18 m
+    rc, out, err = correr("importar", almacen, "--capa-origen", "vias", "--capa", "vias",
+                          "--destino", almacen, "--estimar-ancho")
+    assert rc == 0, out + err
+    rc, out, err = correr("derivar", almacen, "--salida", tmp_path / "d.gpkg")
+    assert rc == 0, out + err
+    predios = gpd.read_file(tmp_path / "d.gpkg", layer="predios")
+    assert predios["frontis_m"].tolist() == pytest.approx([10.0] * 4, abs=0.005)
+    assert "Vías sin ancho_m" not in out
+

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import pandas as pd
 import pytest
-from shapely.geometry import Polygon, box
+from shapely.geometry import LineString, Polygon, box
 
 from conftest import CRS, X0, Y0, capas_minimas, escribir
 
@@ -189,3 +191,65 @@ def test_csv_con_wkt_ilegible_dice_la_fila(tmp_path, correr):
     assert rc == 1 and "CSV_WKT_INVALIDO" in err
     assert "filas 3 " in err
     assert not destino.exists()
+
+
+# --- ancho de las vías estimado de los linderos de manzana -----------------------------------
+
+
+def _vias_sin_ancho(tmp_path) -> Path:
+    """Tres ejes: Jr. Ancho a 9 m del lindero norte de la manzana de capas_minimas (sin ancho),
+    Jr. Bolognesi a 5 m del lindero sur con ancho_m = 12 declarado, y Jr. Lejos a 180 m de
+    todo predio (sin ancho)."""
+    vias = gpd.GeoDataFrame(
+        {"NOMBRE": ["Jr. Ancho", "Jr. Bolognesi", "Jr. Lejos"], "tipo": ["jiron"] * 3,
+         "ancho_m": [None, 12.0, None]},
+        geometry=[LineString([(X0 - 10, Y0 + 29), (X0 + 50, Y0 + 29)]),
+                  LineString([(X0 - 10, Y0 - 5), (X0 + 50, Y0 - 5)]),
+                  LineString([(X0 - 10, Y0 + 200), (X0 + 50, Y0 + 200)])],
+        crs=CRS)
+    ruta = tmp_path / "ejes.gpkg"
+    vias.to_file(ruta, engine="pyogrio")
+    return ruta
+
+
+def test_estimar_ancho_de_las_vias(tmp_path, correr):
+    almacen = escribir(capas_minimas(), tmp_path / "almacen.gpkg")
+    rc, out, err = correr("importar", _vias_sin_ancho(tmp_path), "--capa", "vias", "--mapeo",
+                          "nombre=NOMBRE", "--destino", almacen, "--estimar-ancho")
+    assert rc == 0, out + err
+    v = gpd.read_file(almacen, layer="vias")
+    # Jr. Ancho: predios solo al sur, lindero a 9 m del eje → semiancho 9 → ancho 18 m
+    assert v["ancho_m"].iloc[0] == pytest.approx(18.0)
+    assert v["ancho_m"].iloc[1] == 12.0  # declarado: no se toca
+    assert pd.isna(v["ancho_m"].iloc[2])  # sin predios a menos de 25 m: queda sin ancho
+    assert v["ancho_fuente"].tolist()[:2] == ["estimado", "origen"]
+    assert pd.isna(v["ancho_fuente"].iloc[2])
+    assert list(v.columns) == ["nombre", "tipo", "ancho_m", "ancho_fuente", "geometry"]
+    assert "en 1 de 3 vías (mediana 18.0 m, de 18.0 a 18.0 m)" in out
+    assert "1 ya traían ancho_m" in out and "1 quedan sin ancho" in out
+    # volver a importarla desde el mismo almacén: lo estimado sigue diciéndolo
+    rc, out, err = correr("importar", almacen, "--capa-origen", "vias", "--capa", "vias",
+                          "--destino", almacen, "--estimar-ancho")
+    assert rc == 0, out + err
+    v = gpd.read_file(almacen, layer="vias")
+    assert v["ancho_fuente"].tolist()[:2] == ["estimado", "origen"]
+    assert v["ancho_m"].tolist()[:2] == pytest.approx([18.0, 12.0])
+    assert "2 ya traían ancho_m y se respetan (1 de ellas, estimadas antes)" in out
+
+
+def test_estimar_ancho_sin_predios_en_el_destino(tmp_path, correr):
+    destino = tmp_path / "nuevo.gpkg"
+    rc, _, err = correr("importar", _vias_sin_ancho(tmp_path), "--capa", "vias", "--mapeo",
+                        "nombre=NOMBRE", "--destino", destino, "--estimar-ancho")
+    assert rc == 1
+    assert "hace falta la capa 'predios'" in err and "--capa predios" in err
+    assert not destino.exists()  # no se escribió nada
+
+
+def test_estimar_ancho_solo_para_vias(tmp_path, correr):
+    ruta = tmp_path / "lotes.gpkg"
+    _lotes_origen().to_file(ruta, engine="pyogrio")
+    rc, _, err, destino = _importar(correr, tmp_path, ruta, "--estimar-ancho")
+    assert rc == 1 and "--capa vias" in err
+    assert not destino.exists()
+
