@@ -2,8 +2,15 @@
 
 ``LotFront`` es el frente registrado por el tasador (pies → ``lotfront_m``), no calculado
 del polígono. Se comparan los lotes interiores de manzana (``LotType`` 5) y se cuenta cuántos
-lotes de esquina (``LotType`` 3) reciben exactamente dos trozos. Las vías no traen ancho: se
-estima con :func:`geo.frontis.estimar_ancho_vias` (distancia eje–lindero de manzana).
+lotes de esquina (``LotType`` 3) reciben exactamente dos trozos.
+
+Los datos entran por el mismo camino que los de un usuario: ``catastro importar`` de los lotes
+(EPSG:32118, reproyectados a EPSG:32718) y de los ejes de vía, que no traen ancho
+(``--estimar-ancho``: distancia eje–lindero de manzana), y ``catastro derivar``. Lo que un
+catastro de aquí tendría y este recorte no trae se completa como lo haría el usuario en QGIS:
+``uso`` 1 y ``area_construida_m2`` 0 (no intervienen en el frontis); un solo sector de barrido,
+zona de recolección, zona de serenazgo, distrito y zona urbana, que son el rectángulo del
+estudio; y el parque de Washington Square (un lote de PLUTO) como área verde.
 
 Errores grandes conocidos (ver el README de los datos): las casas de Washington Mews dan a un
 lote privado (frontis 0 por construcción) y las que dan atrás a MacDougal Alley suman ese
@@ -14,13 +21,15 @@ Ejecute con ``pytest -s`` para ver los números.
 
 from __future__ import annotations
 
+import contextlib
+import io
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 
-from geo.derivaciones import derivar
-from geo.frontis import estimar_ancho_vias
+from geo.cli import main
 
 DATOS = Path(__file__).parents[1] / ".." / "shared" / "datos" / "nyc_mappluto_greenwich_village"
 CAPAS_VIAS = {"osm": ("streets_osm.gpkg", "name"),
@@ -33,24 +42,52 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def cargar(capa_vias: str):
-    import geopandas as gpd
-
-    p = gpd.read_file(DATOS / "parcels.gpkg")
-    p = p.rename(columns={"BBL": "codigo"})
-    p["LotType"] = pd.to_numeric(p["LotType"], errors="coerce")
-    archivo, col = CAPAS_VIAS[capa_vias]
-    v = gpd.read_file(DATOS / archivo).rename(columns={col: "nombre"})[["nombre", "geometry"]]
-    return p, estimar_ancho_vias(v, p)
+def catastro(*args) -> str:
+    """Una orden de la CLI, en este proceso; devuelve lo que imprimió (falla si no sale 0)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = main([str(a) for a in args])
+    assert rc == 0, f"catastro {' '.join(map(str, args))} → {rc}\n{out.getvalue()}{err.getvalue()}"
+    return out.getvalue()
 
 
-def medir(capa_vias: str) -> dict:
-    p, v = cargar(capa_vias)
-    d = derivar({"predios": p, "vias": v})
-    fr = d.frentes
-    registrado = p.set_index("codigo")["lotfront_m"]
-    tipo = p.set_index("codigo")["LotType"]
-    total = d.predios.set_index("codigo")["frontis_m"]
+def derivar_como_usuario(carpeta: Path, capa_vias: str, estimar_ancho: bool = True):
+    """Arma el almacén con ``catastro importar`` y deriva con ``catastro derivar``.
+
+    Returns ``(lotes de PLUTO, predios derivados, frentes, lo que imprimió derivar)``."""
+    lotes = gpd.read_file(DATOS / "parcels.gpkg")
+    almacen = carpeta / "nyc.gpkg"
+    completos = lotes.assign(uso=1, area_construida_m2=0.0)  # lo que el usuario completa
+    completos.to_file(carpeta / "lotes.gpkg", engine="pyogrio")
+    catastro("importar", carpeta / "lotes.gpkg", "--capa", "predios",
+             "--mapeo", "codigo=BBL,area_terreno_m2=lotarea_m2", "--destino", almacen)
+    archivo, columna = CAPAS_VIAS[capa_vias]
+    catastro("importar", DATOS / archivo, "--capa", "vias", "--mapeo", f"nombre={columna}",
+             "--destino", almacen, *(["--estimar-ancho"] if estimar_ancho else []))
+    estudio = gpd.read_file(DATOS / "study_boundary.gpkg")[["geometry"]]
+    parque = lotes.loc[lotes["LandUse"] == "09", ["geometry"]]
+    for capa, tabla in (("distrito", estudio.assign(nombre="Greenwich Village")),
+                        ("zona_urbana", estudio.assign(nombre="Manhattan")),
+                        ("sectores_barrido", estudio.assign(sector="1", frecuencia_semanal=7)),
+                        ("zonas_recoleccion", estudio.assign(zona="A")),
+                        ("zonas_serenazgo", estudio.assign(zona="1")),
+                        ("areas_verdes", parque.assign(nombre="Washington Square Park", tipo="parque"))):
+        tabla.to_file(carpeta / f"{capa}.gpkg", engine="pyogrio")
+        catastro("importar", carpeta / f"{capa}.gpkg", "--capa", capa, "--destino", almacen)
+    salida = carpeta / "derivados.gpkg"
+    texto = catastro("derivar", almacen, "--salida", salida)
+    predios = gpd.read_file(salida, layer="predios")
+    frentes = gpd.read_file(salida, layer="frentes")
+    return lotes, predios, frentes, texto
+
+
+def medir(carpeta: Path, capa_vias: str) -> dict:
+    lotes, predios, fr, _ = derivar_como_usuario(carpeta, capa_vias)
+    lotes = lotes.set_index("BBL")
+    registrado = lotes["lotfront_m"]
+    tipo = pd.to_numeric(lotes["LotType"], errors="coerce")
+    total = predios.set_index("codigo")["frontis_m"]
+    assert sorted(total.index) == sorted(lotes.index)  # ningún lote perdido en el camino
     mayor = fr.groupby("codigo")["longitud_m"].max().reindex(total.index).fillna(0.0)
     interior = tipo[tipo == 5].index
     e_total = (total[interior] - registrado[interior]).abs()
@@ -84,11 +121,12 @@ def medir(capa_vias: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def ejes():
-    return medir("ejes")
+def ejes(tmp_path_factory):
+    return medir(tmp_path_factory.mktemp("nyc_ejes"), "ejes")
 
 
 def test_nyc_ejes_lotes_interiores(ejes):
+    assert ejes["interiores"] == 87
     assert ejes["mediana_m"] <= 0.5
     assert ejes["dentro_1m_pct"] >= 75
     # el trozo principal (sin el fondo a MacDougal Alley) casi siempre coincide
@@ -100,8 +138,18 @@ def test_nyc_ejes_esquinas_dos_trozos(ejes):
     assert ejes["esquinas_dos_trozos"] >= 0.7 * ejes["esquinas"]
 
 
-def test_nyc_osm():
+def test_nyc_osm(tmp_path):
     # OSM no trae algunos callejones ni todos los tramos: más lotes sin vía.
-    r = medir("osm")
+    r = medir(tmp_path, "osm")
     assert r["mediana_m"] <= 1.0
     assert r["dentro_1m_pct"] >= 50
+
+
+def test_nyc_sin_estimar_el_ancho_el_resumen_dice_por_que(tmp_path):
+    # Las calles de Manhattan miden ~15–35 m entre linderos; sin ancho ni tipo se miden con
+    # 8 m y casi ningún lote llega a su vía. El resumen de derivar lo dice y dice qué hacer.
+    lotes, predios, _, texto = derivar_como_usuario(tmp_path, "ejes", estimar_ancho=False)
+    sin = int((predios["frontis_m"] == 0).sum())
+    assert sin >= 0.9 * len(lotes)
+    assert "Vías sin ancho_m: 217 de 217" in texto and "(217 con 8 m)" in texto
+    assert "--estimar-ancho" in texto
