@@ -260,8 +260,25 @@ def _progreso(descripcion: str):
     log.info("%s: %.1f s", descripcion, time.perf_counter() - inicio)
 
 
+def _cuenta(n: int, singular: str, plural: str) -> str:
+    """``"1 aviso"``, ``"2 avisos"``, ``"1,250 avisos"``."""
+    return f"{n:,} {singular if n == 1 else plural}"
+
+
 def _escribir(texto: str = "") -> None:
-    sys.stdout.write(texto + "\n")
+    try:
+        sys.stdout.write(texto + "\n")
+    except BrokenPipeError:  # quien leía (p. ej. «| head») ya no lee: la orden sigue sin él
+        _salida_a_nada()
+
+
+def _salida_a_nada() -> None:
+    """Lo que quede por escribir en stdout va a ``/dev/null``: quien leía la salida por una
+    tubería la cerró. La orden termina su trabajo (los archivos se escriben igual) y sale
+    con su código de siempre, sin un error por lo que ya nadie lee."""
+    nulo = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(nulo, sys.stdout.fileno())
+    os.close(nulo)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -300,11 +317,13 @@ def _orden_validar(args) -> int:
         if resto > 0:
             _escribir(f"  … y {resto:,} problemas más (use --formato json para verlos todos).")
     _escribir("")
+    errores = _cuenta(len(informe.errores), "error", "errores")
+    avisos = _cuenta(len(informe.avisos), "aviso", "avisos")
     if informe.errores:
-        _escribir(f"NO APTO: {len(informe.errores):,} errores y {len(informe.avisos):,} avisos. "
-                  "Corrija los errores antes de calcular arbitrios.")
+        _escribir(f"NO APTO: {errores} y {avisos}. Corrija los errores antes de calcular "
+                  "arbitrios.")
     else:
-        extra = f" ({len(informe.avisos):,} avisos para revisar)" if informe.avisos else ""
+        extra = f" ({avisos} para revisar)" if informe.avisos else ""
         _escribir(f"APTO: las capas sirven para calcular arbitrios{extra}.")
     return informe.salida
 
@@ -330,11 +349,20 @@ def _orden_importar(args) -> int:
     if anchos:
         _escribir(anchos)
     if imp.problemas:
-        _escribir(f"{len(imp.problemas):,} valores no se pudieron convertir y quedaron vacíos:")
-        for p in imp.problemas[:200]:
-            _escribir("  " + p.como_texto())
-        if len(imp.problemas) > 200:
-            _escribir(f"  … y {len(imp.problemas) - 200:,} más.")
+        columnas = [p for p in imp.problemas if p.codigo == "COLUMNA_FALTANTE"]
+        valores = [p for p in imp.problemas if p.codigo != "COLUMNA_FALTANTE"]
+        if columnas:
+            _escribir(f"Faltan {len(columnas)} columnas obligatorias:" if len(columnas) > 1
+                      else "Falta una columna obligatoria:")
+            for p in columnas:
+                _escribir("  " + p.como_texto())
+        if valores:
+            _escribir(f"{len(valores):,} valores no se pudieron convertir y quedaron vacíos:"
+                      if len(valores) > 1 else "Un valor no se pudo convertir y quedó vacío:")
+            for p in valores[:200]:
+                _escribir("  " + p.como_texto())
+            if len(valores) > 200:
+                _escribir(f"  … y {len(valores) - 200:,} más.")
         _escribir("Corríjalos en el origen y vuelva a importar, o complételos en QGIS; luego "
                   "ejecute 'catastro validar'.")
         return SALIDA_DATOS
@@ -742,7 +770,11 @@ def principal() -> None:
     ajustar_malloc()  # antes de que se lance ningún hilo
     _conservados = []
     codigo = main()
-    sys.stdout.flush()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _salida_a_nada()
+        sys.stdout.flush()
     sys.stderr.flush()
     logging.shutdown()
     os._exit(codigo)

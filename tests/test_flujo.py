@@ -217,6 +217,7 @@ def test_vias_sin_ancho_el_resumen_lo_dice_y_estimarlo_da_el_frontis(tmp_path, c
     almacen = escribir(capas, tmp_path / "osm.gpkg")
     rc, out, err = correr("validar", almacen)
     assert rc == 0 and "VIA_SIN_ANCHO" in out and "(sin tipo: 8 m)" in out
+    assert "(1 aviso para revisar)" in out
     rc, out, err = correr("derivar", almacen, "--salida", tmp_path / "d.gpkg")
     assert rc == 0, out + err
     assert gpd.read_file(tmp_path / "d.gpkg", layer="predios")["frontis_m"].tolist() == [0.0] * 4
@@ -234,3 +235,19 @@ def test_vias_sin_ancho_el_resumen_lo_dice_y_estimarlo_da_el_frontis(tmp_path, c
     assert predios["frontis_m"].tolist() == pytest.approx([10.0] * 4, abs=0.005)
     assert "Vías sin ancho_m" not in out
 
+
+def test_salida_cortada_por_quien_la_lee_no_es_un_error(almacen, tmp_path):
+    # «catastro derivar … | head -1»: quien lee cierra la tubería. La orden termina su trabajo
+    # (el GeoPackage se escribe) y sale con su código, sin «Error [ARCHIVO]» por EPIPE.
+    import subprocess
+    import sys
+
+    salida = tmp_path / "d.gpkg"
+    proc = subprocess.Popen([sys.executable, "-c", "from geo.cli import principal; principal()",
+                             "derivar", str(almacen), "--salida", str(salida)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # nadie lee
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, err
+    assert err == ""
+    assert len(gpd.read_file(salida, layer="predios")) == 4

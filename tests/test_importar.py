@@ -253,3 +253,15 @@ def test_estimar_ancho_solo_para_vias(tmp_path, correr):
     assert rc == 1 and "--capa vias" in err
     assert not destino.exists()
 
+
+def test_columnas_faltantes_no_se_cuentan_como_valores(tmp_path, correr):
+    ruta = tmp_path / "lotes.gpkg"
+    origen = _lotes_origen()
+    origen["USO"] = ["1", "comercio"]
+    origen.to_file(ruta, engine="pyogrio")
+    rc, out, _ = correr("importar", ruta, "--capa", "predios", "--mapeo",
+                        "codigo=COD_PRED,uso=USO", "--destino", tmp_path / "a.gpkg")
+    assert rc == 1
+    assert "Faltan 2 columnas obligatorias:" in out  # las dos áreas
+    assert "Un valor no se pudo convertir y quedó vacío:" in out  # 'comercio'
+    assert "valores no se pudieron convertir" not in out
