@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -445,3 +446,22 @@ def test_asignar_por_rangos_de_piezas_da_lo_mismo(monkeypatch):
     por_rangos = F.asignar_a_vias(piezas, vias, semiancho, 0.5, geoms, dueno)
     for a, b in zip(por_rangos, una_vez):
         np.testing.assert_array_equal(a, b)
+
+
+EJEMPLO = Path(__file__).resolve().parents[1] / "capas" / "oxapampa.gpkg"
+
+
+@pytest.mark.skipif(not EJEMPLO.exists(), reason="falta capas/oxapampa.gpkg")
+def test_estimar_ancho_vias_reproduce_los_anchos_del_distrito_de_ejemplo():
+    # El generador traza las manzanas a cada lado del eje según el ancho de cada vía, y lo
+    # guarda en ancho_m: el estimado (sin mirarlo) tiene que volver a darlo. Medido: 703
+    # vías comparables, mediana del error 0,30 m, 85 % a ≤ 0,5 m, p90 0,6 m.
+    v = gpd.read_file(EJEMPLO, layer="vias")
+    p = gpd.read_file(EJEMPLO, layer="predios")
+    est = estimar_ancho_vias(v.assign(ancho_m=np.nan), p)["ancho_m"]
+    ambas = v["ancho_m"].notna() & est.notna()
+    assert ambas.sum() >= 650  # de 713 declaradas
+    error = (est[ambas] - v["ancho_m"][ambas]).abs()
+    assert error.median() <= 0.4
+    assert (error <= 0.5).mean() >= 0.8
+    assert error.quantile(0.9) <= 1.0
