@@ -245,7 +245,7 @@ def estimar_anchos(vias: gpd.GeoDataFrame, destino: str | Path,
     ``vias`` y los predios se miden en el CRS métrico de ``config``. Devuelve la capa y un
     resumen en español. ``ErrorDatos`` si ``destino`` aún no tiene la capa ``predios``.
     """
-    from geo.frontis import SEMIANCHO_MAX_ESTIMADO_M, estimar_ancho_vias
+    from geo.frontis import SEMIANCHO_MAX_ESTIMADO_M, estimar_ancho_vias, sin_ancho
 
     destino = Path(destino)
     if not destino.is_file() or "predios" not in listar_capas(destino):
@@ -256,9 +256,7 @@ def estimar_anchos(vias: gpd.GeoDataFrame, destino: str | Path,
             "y después las vías con --estimar-ancho.", "CAPA_FALTANTE")
     predios = a_crs_metrico(leer_capa(destino, "predios"), "predios", config)
     predios = predios[~(predios.geometry.isna() | predios.geometry.is_empty).to_numpy()]
-    antes = (pd.to_numeric(vias["ancho_m"], errors="coerce") if "ancho_m" in vias.columns
-             else pd.Series(np.nan, index=vias.index))
-    traia = (antes > 0).fillna(False).to_numpy(dtype=bool)
+    traia = ~sin_ancho(vias)
     out = estimar_ancho_vias(vias, predios, solo_faltantes=True)
     ancho = pd.to_numeric(out["ancho_m"], errors="coerce").astype(float)
     estimado = ~traia & (ancho > 0).to_numpy(dtype=bool)
