@@ -427,7 +427,7 @@ def test_aviso_de_frontis_confirmado_sin_sector(ordenanza):
                                frontis_fuente="confirmado")])
     r = calcular_tarifas(predios, pd.concat([frentes, extra], ignore_index=True), ordenanza)
     aviso = [a for a in r.avisos if "frontis confirmado" in a]
-    assert len(aviso) == 1 and aviso[0].startswith("1 predios") and "(P6)" in aviso[0]
+    assert len(aviso) == 1 and aviso[0].startswith("1 predio con frontis") and "(P6)" in aviso[0]
     assert "capa de vías" in aviso[0]
     assert _fila(r, "P6")["barrido_anual"] == 0
     # sin confirmados no aparece

@@ -274,8 +274,10 @@ def calcular_tarifas(predios: pd.DataFrame, frentes: pd.DataFrame, ordenanza: Or
                          & (pd.to_numeric(F["longitud_m"], errors="coerce") > 0), "codigo"]
             if len(conf):
                 codigos = list(dict.fromkeys(conf))
+                cuantos = ("1 predio" if len(codigos) == 1
+                           else f"{len(codigos)} predios")
                 avisos.append(
-                    f"{len(codigos)} predios con frontis confirmado en campo sin sector de "
+                    f"{cuantos} con frontis confirmado en campo sin sector de "
                     f"barrido: ese frontis no paga barrido ({', '.join(codigos[:10])}"
                     f"{' …' if len(codigos) > 10 else ''}). Suele ser un frente a una vía que "
                     "no está en la capa de vías: agréguela y vuelva a derivar.")
