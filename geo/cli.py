@@ -18,7 +18,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from geo import __version__
-from geo.errores import SALIDA_DATOS, SALIDA_LECTURA, SALIDA_OK, ErrorCatastro, ErrorDatos
+from geo.errores import (
+    SALIDA_DATOS,
+    SALIDA_LECTURA,
+    SALIDA_OK,
+    ErrorCatastro,
+    ErrorDatos,
+    cuenta,
+)
 
 SALIDA_INTERNA = 3
 ALMACEN_POR_DEFECTO = Path("capas/oxapampa.gpkg")
@@ -260,11 +267,6 @@ def _progreso(descripcion: str):
     log.info("%s: %.1f s", descripcion, time.perf_counter() - inicio)
 
 
-def _cuenta(n: int, singular: str, plural: str) -> str:
-    """``"1 aviso"``, ``"2 avisos"``, ``"1,250 avisos"``."""
-    return f"{n:,} {singular if n == 1 else plural}"
-
-
 def _escribir(texto: str = "") -> None:
     try:
         sys.stdout.write(texto + "\n")
@@ -317,8 +319,8 @@ def _orden_validar(args) -> int:
         if resto > 0:
             _escribir(f"  … y {resto:,} problemas más (use --formato json para verlos todos).")
     _escribir("")
-    errores = _cuenta(len(informe.errores), "error", "errores")
-    avisos = _cuenta(len(informe.avisos), "aviso", "avisos")
+    errores = cuenta(len(informe.errores), "error", "errores")
+    avisos = cuenta(len(informe.avisos), "aviso", "avisos")
     if informe.errores:
         _escribir(f"NO APTO: {errores} y {avisos}. Corrija los errores antes de calcular "
                   "arbitrios.")

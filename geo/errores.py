@@ -75,6 +75,11 @@ class ErrorEscritura(ErrorCatastro):
     salida = SALIDA_LECTURA
 
 
+def cuenta(n: int, singular: str, plural: str) -> str:
+    """``"1 aviso"``, ``"2 avisos"``, ``"1,250 avisos"``: para los mensajes."""
+    return f"{n:,} {singular if n == 1 else plural}"
+
+
 def motivo_sistema(e: OSError) -> str:
     """Por qué falló una operación de archivos, en español (``e``: el error del sistema)."""
     return {

@@ -557,8 +557,8 @@ def _comprobar_otras(nombre: str, gdf: gpd.GeoDataFrame, utiles: np.ndarray,
         m = sin_ancho(gdf)
         if m.any():
             defecto = np.char.mod("%g", ancho_por_tipo(gdf[m], config))
-            tipo = (gdf["tipo"].astype(object).where(gdf["tipo"].notna(), "sin tipo")
-                    .to_numpy()[m] if "tipo" in gdf.columns else np.full(m.sum(), "sin tipo"))
+            tipo = gdf.get("tipo", pd.Series(index=gdf.index, dtype=object))[m]
+            tipo = tipo.astype(object).where(tipo.notna(), "sin tipo")
             problemas += _problemas(
                 "VIA_SIN_ANCHO", "aviso", "vias", ids[m],
                 [f"La vía no tiene ancho_m: se mide con el ancho por defecto de su tipo ({t}: "

@@ -365,7 +365,6 @@ def asignar_zonas(
     n = len(geoms)
     tabla = pd.DataFrame(index=range(n))
     marcas = np.full(n, "", dtype=object)
-    # un solo árbol (y primeros vértices) de los predios para todas las capas
     for capa, col_capa, col_salida, marca in ASIGNACIONES:
         zonas = capas.get(capa)
         if zonas is None or len(zonas) == 0:
@@ -375,7 +374,7 @@ def asignar_zonas(
         if col_capa not in zonas.columns:
             raise ErrorDatos(f"La capa '{capa}' no tiene la columna '{col_capa}'.",
                              "COLUMNA_FALTANTE")
-        if predios is None:
+        if predios is None:  # un solo árbol (y primeros vértices) para todas las capas
             predios = PrediosEnZonas(geoms, arbol)
         r = _asignar(predios, zonas, umbral_division)
         valores = zonas[col_capa].astype("string").astype(object).to_numpy()

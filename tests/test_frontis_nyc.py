@@ -75,7 +75,8 @@ def derivar_como_usuario(carpeta: Path, capa_vias: str, estimar_ancho: bool = Tr
                         ("sectores_barrido", estudio.assign(sector="1", frecuencia_semanal=7)),
                         ("zonas_recoleccion", estudio.assign(zona="A")),
                         ("zonas_serenazgo", estudio.assign(zona="1")),
-                        ("areas_verdes", parque.assign(nombre="Washington Square Park", tipo="parque"))):
+                        ("areas_verdes", parque.assign(nombre="Washington Square Park",
+                                                       tipo="parque"))):
         tabla.to_file(carpeta / f"{capa}.gpkg", engine="pyogrio")
         catastro("importar", carpeta / f"{capa}.gpkg", "--capa", capa, "--destino", almacen)
     salida = carpeta / "derivados.gpkg"

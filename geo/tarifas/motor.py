@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from geo.claves import esta_en
-from geo.errores import ErrorDatos
+from geo.errores import ErrorDatos, cuenta
 from geo.esquema import CONDICIONES, USOS
 from geo.ordenanza import NOMBRES_SERVICIO, SERVICIOS, Ordenanza
 from geo.tarifas import anexo
@@ -274,13 +274,12 @@ def calcular_tarifas(predios: pd.DataFrame, frentes: pd.DataFrame, ordenanza: Or
                          & (pd.to_numeric(F["longitud_m"], errors="coerce") > 0), "codigo"]
             if len(conf):
                 codigos = list(dict.fromkeys(conf))
-                cuantos = ("1 predio" if len(codigos) == 1
-                           else f"{len(codigos)} predios")
                 avisos.append(
-                    f"{cuantos} con frontis confirmado en campo sin sector de "
-                    f"barrido: ese frontis no paga barrido ({', '.join(codigos[:10])}"
-                    f"{' …' if len(codigos) > 10 else ''}). Suele ser un frente a una vía que "
-                    "no está en la capa de vías: agréguela y vuelva a derivar.")
+                    f"{cuenta(len(codigos), 'predio', 'predios')} con frontis confirmado en "
+                    f"campo sin sector de barrido: ese frontis no paga barrido "
+                    f"({', '.join(codigos[:10])}{' …' if len(codigos) > 10 else ''}). Suele "
+                    "ser un frente a una vía que no está en la capa de vías: agréguela y "
+                    "vuelva a derivar.")
     log.info("barrido: %d sectores, %d frentes afectos", len(sectores), len(F_b))
     no_asignado_b = CERO if c10 else o.barrido.costo.total
 
