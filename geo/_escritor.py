@@ -16,6 +16,19 @@ from __future__ import annotations
 import json
 import sys
 
+OPCIONES_SQLITE_TEMPORAL = {
+    "OGR_SQLITE_SYNCHRONOUS": "OFF",
+    "OGR_SQLITE_PRAGMA": "page_size=32768",
+}
+"""Opciones de GDAL para escribir un GeoPackage temporal de :func:`geo.capas.archivo_atomico`:
+
+* sin sincronizar cada transacción: el temporal se sincroniza una vez, al final, antes de
+  renombrarlo (si el proceso se corta, se descarta);
+* páginas de SQLite de 32 KiB en vez de 4 KiB (solo cuenta al crear el archivo): menos
+  páginas que partir y enlazar por fila. Con un millón de predios, escribir la capa baja de
+  7,1–7,3 s a 6,5 s, y el archivo pesa 3 % menos; leerlo tarda lo mismo.
+"""
+
 
 def lanzar():
     """Lanza este módulo en otro proceso, que importa pyarrow y pyogrio (~0,8 s) y espera la
@@ -49,7 +62,7 @@ def main() -> int:
         return 0
     destino, capa, tipo, crs = json.loads(linea)
     # destino es un temporal de geo.capas.archivo_atomico: se sincroniza una vez al final
-    pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "OFF"})
+    pyogrio.set_gdal_config_options(OPCIONES_SQLITE_TEMPORAL)
     lotes = pa.ipc.open_stream(entrada)
     pyogrio.write_arrow(lotes, destino, layer=capa, driver="GPKG", geometry_name="geometry",
                         geometry_type=tipo, crs=crs or None)

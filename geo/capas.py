@@ -20,6 +20,7 @@ import numpy as np
 import pyogrio
 import shapely
 
+from geo._escritor import OPCIONES_SQLITE_TEMPORAL
 from geo.config import CONFIG, Config
 from geo.errores import ErrorCRS, ErrorEscritura, ErrorLectura, motivo_sistema
 from geo.memoria import devolver_memoria_libre
@@ -140,7 +141,7 @@ def _error_escritura(destino: Path, e: OSError) -> ErrorEscritura:
 def _a_disco(ruta: Path) -> None:
     """Baja el archivo al disco antes de renombrarlo: tras un corte de luz, ``destino`` es el
     archivo viejo o el nuevo entero (SQLite escribe el temporal sin sincronizar, ver
-    :func:`sqlite_sin_sincronizar`)."""
+    :func:`sqlite_temporal`)."""
     if not ruta.is_file():
         return
     fd = os.open(ruta, os.O_RDONLY)
@@ -151,19 +152,20 @@ def _a_disco(ruta: Path) -> None:
 
 
 @contextlib.contextmanager
-def sqlite_sin_sincronizar() -> Iterator[None]:
-    """GDAL escribe GeoPackage con ``PRAGMA synchronous = OFF`` dentro del bloque.
+def sqlite_temporal() -> Iterator[None]:
+    """GDAL escribe GeoPackage con :data:`geo._escritor.OPCIONES_SQLITE_TEMPORAL` dentro del
+    bloque: sin sincronizar cada transacción y con páginas de 32 KiB.
 
     Solo para archivos temporales de :func:`archivo_atomico`: si el proceso se corta, el
     temporal se descarta; al terminar, :func:`_a_disco` lo sincroniza una vez antes de
     renombrarlo, en vez de que SQLite espere al disco en cada transacción.
     """
-    previo = pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS")
-    pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "OFF"})
+    previas = {k: pyogrio.get_gdal_config_option(k) for k in OPCIONES_SQLITE_TEMPORAL}
+    pyogrio.set_gdal_config_options(OPCIONES_SQLITE_TEMPORAL)
     try:
         yield
     finally:
-        pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": previo})
+        pyogrio.set_gdal_config_options(previas)
 
 
 def escribir_capas(capas: Mapping[str, gpd.GeoDataFrame], destino: str | os.PathLike) -> Path:

@@ -37,7 +37,7 @@ from geo.capas import (
     escribir_preparada,
     exigir_metrico,
     preparar_capa,
-    sqlite_sin_sincronizar,
+    sqlite_temporal,
 )
 from geo.config import CONFIG, Config
 from geo.errores import ErrorDatos, Problema
@@ -532,7 +532,7 @@ class EscrituraDerivados:
         if not self.incluir_personales:
             predios = predios.drop(
                 columns=[c for c in COLUMNAS_PERSONALES if c in predios.columns])
-        with sin_recolector(), sqlite_sin_sincronizar():
+        with sin_recolector(), sqlite_temporal():
             # predios se pasa a Arrow mientras el otro proceso termina de escribir frentes
             preparada = preparar_capa(predios)
             devolver_memoria_libre()  # la caché del archivo que se escribe la reusa

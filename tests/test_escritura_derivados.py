@@ -47,6 +47,34 @@ def test_en_otro_proceso_da_el_mismo_geopackage(tmp_path, siempre_aparte):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["aparte.gpkg", "normal.gpkg"]
 
 
+def _tam_pagina(ruta) -> int:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(ruta)) as con:
+        return con.execute("PRAGMA page_size").fetchone()[0]
+
+
+@pytest.mark.parametrize("aparte", [False, True], ids=["en_el_proceso", "en_otro_proceso"])
+def test_derivados_con_paginas_de_32k_sin_tocar_las_opciones_de_gdal(tmp_path, monkeypatch,
+                                                                      aparte):
+    """El GeoPackage de derivados se crea con páginas de SQLite de 32 KiB (lo crea quien
+    escribe ``frentes``: este proceso u otro), y las opciones de GDAL quedan como estaban."""
+    if aparte:
+        monkeypatch.setattr(D, "FILAS_EN_OTRO_PROCESO", 1)
+    pyogrio.set_gdal_config_options({"OGR_SQLITE_PRAGMA": "cache_size=-2000"})
+    try:
+        with D.EscrituraDerivados(tmp_path / "d.gpkg") as escritura:
+            d = D.derivar(distrito(), al_tener_frentes=escritura.frentes)
+            assert (escritura._aparte is not None) == aparte
+            escritura.terminar(d)
+        assert pyogrio.get_gdal_config_option("OGR_SQLITE_PRAGMA") == "cache_size=-2000"
+        assert pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS") is None
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_SQLITE_PRAGMA": None})
+    assert _tam_pagina(tmp_path / "d.gpkg") == 32768
+    assert len(gpd.read_file(tmp_path / "d.gpkg", layer="predios")) == len(d.predios)
+
+
 def test_escritor_lanzado_antes_escribe_los_frentes_aunque_sean_pocos(tmp_path, monkeypatch):
     """Con un proceso escritor ya lanzado (catastro derivar lo lanza al empezar, con muchos
     predios), ``frentes`` va a ese proceso aunque tenga menos filas que el umbral: el mismo
