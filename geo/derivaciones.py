@@ -40,7 +40,7 @@ from geo.capas import (
     sqlite_temporal,
 )
 from geo.config import CONFIG, Config
-from geo.errores import ErrorDatos, Problema
+from geo.errores import ErrorDatos, Problema, cuenta
 from geo.esquema import COLUMNAS_PERSONALES
 from geo.frontis import (
     area_esperada,
@@ -110,53 +110,56 @@ class Derivados:
         predios divididos entre zonas."""
         p = self.predios
         n = len(p)
-        lineas = [f"Derivaciones de {n} predios"]
+        lineas = [f"Derivaciones de {cuenta(n, 'predio', 'predios')}"]
         sin = p.loc[(p["frontis_m"] <= 0).to_numpy(), "codigo"]  # solo la columna que se lista
         lineas.append(
-            f"Frontis: {p['frontis_m'].sum():,.2f} m en total; {len(self.frentes)} trozos; "
-            f"{len(sin)} predios sin frontis.")
+            f"Frontis: {p['frontis_m'].sum():,.2f} m en total; "
+            f"{cuenta(len(self.frentes), 'trozo', 'trozos')}; "
+            f"{cuenta(len(sin), 'predio sin frontis', 'predios sin frontis')}.")
         dist = "euclídea" if self.distancia == "euclidea" else "por la red de vías"
         lineas.append(f"Categoría de parques (cerca = hasta {self.umbral_cerca_m:g} m, "
                       f"distancia {dist}):")
-        cuenta = p["categoria_parques"].value_counts()
+        por_categoria = p["categoria_parques"].value_counts()
         for letra, nombre in CATEGORIAS.items():
-            lineas.append(f"  {letra} {nombre}: {int(cuenta.get(letra, 0))}")
+            lineas.append(f"  {letra} {nombre}: {int(por_categoria.get(letra, 0)):,}")
         for col, titulo in (("zona_recoleccion", "Zonas de recolección"),
                             ("sector_recoleccion", "Sectores de recolección"),
                             ("sector_barrido", "Sectores de barrido"),
                             ("zona_serenazgo", "Zonas de serenazgo"),
                             ("barrio", "Barrios")):
             c = p[col].fillna("(sin asignar)").value_counts().sort_index()
-            partes = ", ".join(f"{k}: {v}" for k, v in c.items())
+            # «; » entre partes: la coma ya separa los miles (1,250)
+            partes = "; ".join(f"{k}: {v:,}" for k, v in c.items())
             lineas.append(f"{titulo}: {partes}")
         if len(self.microrutas):
             lineas.append("Micro-rutas de barrido (por sector):")
             for _, r in totales_por_sector(self.microrutas).iterrows():
                 lineas.append(
-                    f"  sector {r['sector']}: {r['cuadras']} cuadras, {r['longitud_ml']:,.2f} ml, "
+                    f"  sector {r['sector']}: {cuenta(r['cuadras'], 'cuadra', 'cuadras')}, "
+                    f"{r['longitud_ml']:,.2f} ml, "
                     f"{r['frecuencia_semanal']:g} días/semana, {r['ml_semanal']:,.2f} ml/semana")
         divididos = p.loc[p["flags"].str.contains("dividid", regex=False, na=False).to_numpy(bool),
                           "codigo"]
         lineas.append(f"Predios divididos entre dos zonas (> 10 % en la segunda): "
-                      f"{len(divididos)}{_lista(divididos)}")
+                      f"{len(divididos):,}{_lista(divididos)}")
         interiores = {a.elemento for a in self.avisos
                       if a.codigo == "PREDIO_SIN_FRONTIS" and a.elemento}
         abierto = sum(cuenta_aviso(a) for a in self.avisos
                       if a.codigo == "PREDIO_SIN_FRONTIS" and not a.elemento)
         sin_via = {a.elemento for a in self.avisos if a.codigo == "FRONTIS_SIN_VIA"}
-        lineas.append(f"Predios sin frontis: {len(sin)}{_lista(sin)}")
-        lineas.append(f"  interiores (PREDIO_SIN_FRONTIS): {len(interiores)}; "
-                      f"con lindero exterior cerca de una vía (FRONTIS_SIN_VIA): {len(sin_via)}; "
-                      f"frente a terreno abierto: {abierto}")
+        lineas.append(f"Predios sin frontis: {len(sin):,}{_lista(sin)}")
+        lineas.append(f"  interiores (PREDIO_SIN_FRONTIS): {len(interiores):,}; con lindero "
+                      f"exterior cerca de una vía (FRONTIS_SIN_VIA): {len(sin_via):,}; "
+                      f"frente a terreno abierto: {abierto:,}")
         if self.vias_sin_ancho:
             lineas.append(self._nota_anchos(len(sin_via)))
         # un aviso de resumen (elemento vacío) cuenta por los predios que agrupa
-        cuenta: dict[str, int] = {}
+        por_codigo: dict[str, int] = {}
         for a in self.avisos:
-            cuenta[a.codigo] = cuenta.get(a.codigo, 0) + cuenta_aviso(a)
-        if cuenta:
-            partes = sorted(cuenta.items(), key=lambda kv: (-kv[1], kv[0]))
-            lineas.append("Avisos (predios): " + ", ".join(f"{k} {v}" for k, v in partes))
+            por_codigo[a.codigo] = por_codigo.get(a.codigo, 0) + cuenta_aviso(a)
+        if por_codigo:
+            partes = sorted(por_codigo.items(), key=lambda kv: (-kv[1], kv[0]))
+            lineas.append("Avisos (predios): " + "; ".join(f"{k} {v:,}" for k, v in partes))
         return "\n".join(lineas)
 
     def _nota_anchos(self, sin_via: int) -> str:

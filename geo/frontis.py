@@ -1200,12 +1200,30 @@ EJEMPLOS_RESUMEN = 5
 """Códigos de ejemplo que lleva un aviso de resumen."""
 
 
-def resumen_fuera(codigo: str, claves: np.ndarray, texto: str) -> Problema:
-    """Un solo aviso (elemento vacío) que cuenta predios sin acción necesaria."""
-    ej = ", ".join(str(c) for c in claves[:EJEMPLOS_RESUMEN])
-    mas = ", …" if len(claves) > EJEMPLOS_RESUMEN else ""
+_FORMAS_RESUMEN = (("predio queda", "predios quedan"), ("predio tiene", "predios tienen"))
+"""Cómo empieza el texto de un aviso de :func:`resumen_fuera`: (singular, plural)."""
+
+
+def resumen_fuera(codigo: str, claves: np.ndarray, texto: str,
+                  total: int | None = None) -> Problema:
+    """Un solo aviso (elemento vacío) que cuenta predios sin acción necesaria: ``total``
+    (por omisión, los de ``claves``) y hasta :data:`EJEMPLOS_RESUMEN` códigos de ``claves``
+    como ejemplo.
+
+    ``texto`` sigue a la cuenta y empieza como uno de :data:`_FORMAS_RESUMEN` («predios
+    quedan…», «predio tiene…»): va en singular con un solo predio y en plural con más, venga
+    como venga (:mod:`geo.incremental` lo toma de un aviso anterior).
+    """
+    total = len(claves) if total is None else int(total)
+    ejemplos = [str(c) for c in claves[:EJEMPLOS_RESUMEN]]
+    mas = ", …" if total > len(ejemplos) else ""
+    for singular, plural in _FORMAS_RESUMEN:
+        forma = singular if total == 1 else plural
+        for venia in (singular, plural):
+            if texto.startswith(venia + " "):
+                texto = forma + texto[len(venia):]
     return Problema(codigo, "aviso", "predios", "",
-                    f"{len(claves)} {texto} Ejemplos: {ej}{mas}.")
+                    f"{total} {texto} Ejemplos: {', '.join(ejemplos)}{mas}.")
 
 
 def cuenta_aviso(aviso: Problema) -> int:
@@ -1323,8 +1341,8 @@ def _avisos_sin_frontis(frontis_h, exterior_h, claves, geoms, unidades, piezas, 
     if len(abierto):
         avisos.append(resumen_fuera(
             "PREDIO_SIN_FRONTIS", claves[abierto],
-            f"predios tienen lindero exterior pero ninguna vía a menos de {alcance:.1f} m: dan "
-            "a terreno abierto (chacras, ríos); frontis = 0, no requiere acción."))
+            f"predios tienen lindero exterior pero ninguna vía a menos de {alcance:.1f} m "
+            "(terreno abierto: chacras, ríos); frontis = 0, no requiere acción."))
     return avisos
 
 

@@ -586,8 +586,7 @@ def _empalmar_avisos(previo: Derivados, sub: Derivados, claves_u, clave_p, clave
             claves = claves_u[esta_en(claves_u, miembros)]
             total = len(claves)
         texto = textos[0].split(" ", 1)[1].rsplit(" Ejemplos: ", 1)[0]
-        a = resumen_fuera(codigo, np.asarray(claves, dtype=object), texto)
-        avisos.append(_con_cuenta(a, total, claves))
+        avisos.append(resumen_fuera(codigo, np.asarray(claves, dtype=object), texto, total))
     avisos.sort(key=lambda a: (a.codigo, a.elemento))
     return avisos
 
@@ -598,16 +597,6 @@ def _leer_resumen(mensaje: str) -> tuple[int, list[str]]:
     ej = mensaje.rsplit(" Ejemplos: ", 1)[1].rstrip(".")
     ej = ej[:-3].rstrip(", ") if ej.endswith("…") else ej
     return cuenta, [e for e in ej.split(", ") if e]
-
-
-def _con_cuenta(aviso: Problema, total: int, claves) -> Problema:
-    """El aviso de resumen con la cuenta total (``resumen_fuera`` cuenta lo que recibe)."""
-    from dataclasses import replace
-
-    resto = aviso.mensaje.split(" ", 1)[1]
-    if total > len(claves) and not resto.endswith(", ….") :
-        resto = resto[:-1] + ", …."
-    return replace(aviso, mensaje=f"{total} {resto}")
 
 
 # --------------------------------------------------------------------------------------------

@@ -67,6 +67,22 @@ def test_resumen_en_espanol():
     assert "Zonas de recolección: A:" in texto
 
 
+def test_resumen_concuerda_en_numero_y_separa_los_miles():
+    """Con un solo predio, de 10 m sobre una sola calle: «1 predio», «1 trozo»; las cuentas
+    de cuatro cifras llevan coma de miles, y las partes de una lista van con «; »."""
+    capas = distrito()
+    p = capas["predios"]
+    texto = derivar(dict(capas, predios=p[p.codigo == "M12"])).resumen()
+    assert texto.startswith("Derivaciones de 1 predio\n")
+    assert "Frontis: 10.00 m en total; 1 trozo; 0 predios sin frontis." in texto
+    assert "Zonas de recolección: A: 1\n" in texto
+    muchos = pd.concat([p[p.codigo == "M12"]] * 1250, ignore_index=True)
+    muchos["codigo"] = [f"U{i}" for i in range(len(muchos))]
+    texto = derivar(dict(capas, predios=muchos)).resumen()
+    assert texto.startswith("Derivaciones de 1,250 predios\n")
+    assert "Zonas de recolección: A: 1,250\n" in texto
+
+
 def test_fiscalizacion_ordenada_por_impacto():
     d = derivar(distrito())
     f = d.fiscalizacion()
@@ -148,7 +164,7 @@ def test_predio_sin_zona_por_predio_solo_dentro_del_area_esperada():
     propios = sorted(a.elemento for a in d.avisos if a.codigo == "PREDIO_SIN_ZONA" and a.elemento)
     assert propios == ["U1"]
     (res,) = [a for a in d.avisos if a.codigo == "PREDIO_SIN_ZONA" and not a.elemento]
-    assert res.mensaje.startswith("1 predios") and "R1" in res.mensaje
+    assert res.mensaje.startswith("1 predio queda fuera") and "R1" in res.mensaje
     assert "PREDIO_SIN_ZONA 2" in d.resumen()
 
 

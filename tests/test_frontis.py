@@ -291,7 +291,7 @@ def test_lindero_exterior_cerca_de_una_via_avisa_por_predio():
     r = calcular_frontis(p, v)
     assert avisos(r, "FRONTIS_SIN_VIA") == ["C20"]
     (res,) = resumenes(r, "PREDIO_SIN_FRONTIS")
-    assert res.mensaje.startswith("1 predios") and "C21" in res.mensaje
+    assert res.mensaje.startswith("1 predio tiene lindero exterior") and "C21" in res.mensaje
 
 
 def test_frente_sin_sector_por_predio_solo_dentro_del_area_esperada():
@@ -305,7 +305,7 @@ def test_frente_sin_sector_por_predio_solo_dentro_del_area_esperada():
     r = calcular_frontis(p, v, sectores, zona_urbana=urbana)
     assert avisos(r, "FRENTE_SIN_SECTOR") == ["U1"]
     (res,) = resumenes(r, "FRENTE_SIN_SECTOR")
-    assert res.mensaje.startswith("1 predios") and "R1" in res.mensaje
+    assert res.mensaje.startswith("1 predio tiene frontis fuera") and "R1" in res.mensaje
     # sin zona urbana, U1 también queda fuera de la envolvente del sector
     r = calcular_frontis(p, v, sectores)
     assert avisos(r, "FRENTE_SIN_SECTOR") == []
@@ -465,3 +465,21 @@ def test_estimar_ancho_vias_reproduce_los_anchos_del_distrito_de_ejemplo():
     assert error.median() <= 0.4
     assert (error <= 0.5).mean() >= 0.8
     assert error.quantile(0.9) <= 1.0
+
+
+def test_resumen_fuera_concuerda_en_numero_venga_como_venga_el_texto():
+    from geo.frontis import cuenta_aviso, resumen_fuera
+
+    claves = np.array([f"P{i}" for i in range(1, 8)], dtype=object)
+    uno = resumen_fuera("PREDIO_SIN_ZONA", claves[:1], "predios quedan fuera de las zonas.")
+    assert uno.mensaje == "1 predio queda fuera de las zonas. Ejemplos: P1."
+    assert cuenta_aviso(uno) == 1
+    # el texto de un aviso anterior en singular (geo.incremental) vuelve al plural
+    siete = resumen_fuera("PREDIO_SIN_ZONA", claves, "predio queda fuera de las zonas.")
+    assert siete.mensaje == ("7 predios quedan fuera de las zonas. Ejemplos: P1, P2, P3, P4, "
+                             "P5, ….")
+    assert cuenta_aviso(siete) == 7
+    # dos ejemplos de 40: la cuenta es el total y la lista sigue
+    cuarenta = resumen_fuera("FRENTE_SIN_SECTOR", claves[:2], "predio tiene frontis fuera.", 40)
+    assert cuarenta.mensaje == "40 predios tienen frontis fuera. Ejemplos: P1, P2, …."
+    assert cuenta_aviso(cuarenta) == 40

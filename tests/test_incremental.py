@@ -178,6 +178,34 @@ def test_secuencia_al_azar_igual_a_completo(distrito):
         capas, previo = nuevas, r.derivados
 
 
+def test_avisos_de_resumen_de_uno_y_de_dos_predios(distrito):
+    """Un aviso de resumen concuerda en número: «1 predio queda…», «2 predios quedan…»;
+    también cuando el incremental lo rehace desde el aviso anterior, al agregar el segundo
+    predio rural y al volver a quitarlo."""
+    p = distrito["predios"]
+    rural = np.flatnonzero(p["codigo"].astype(str).str.contains("-R", regex=False).to_numpy())
+    uno = dict(distrito, predios=p.drop(index=p.index[rural[1:]]).reset_index(drop=True))
+    dos = dict(distrito, predios=p.drop(index=p.index[rural[2:]]).reset_index(drop=True))
+    segundo = str(p["codigo"].iloc[rural[1]])
+
+    def resumenes(d):
+        return {a.codigo: a.mensaje for a in d.avisos if not a.elemento}
+
+    d1, d2 = derivar(uno), derivar(dos)
+    assert set(resumenes(d1)) >= {"PREDIO_SIN_ZONA", "FRENTE_SIN_SECTOR"}
+    assert resumenes(d1)["PREDIO_SIN_ZONA"].startswith("1 predio queda fuera de las zonas")
+    assert resumenes(d1)["FRENTE_SIN_SECTOR"].startswith("1 predio tiene frontis fuera")
+    assert set(resumenes(d2)) == set(resumenes(d1))
+    assert resumenes(d2)["PREDIO_SIN_ZONA"].startswith("2 predios quedan fuera de las zonas")
+    assert resumenes(d2)["FRENTE_SIN_SECTOR"].startswith("2 predios tienen frontis fuera")
+    r = derivar_incremental(dos, d1, {segundo})
+    assert not r.completo
+    iguales(r.derivados, d2)
+    r = derivar_incremental(uno, d2, set(), {segundo})
+    assert not r.completo
+    iguales(r.derivados, d1)
+
+
 def test_mover_un_area_verde(distrito):
     """Un área verde que se corre 30 m: cambian categorías, distancias y linderos tapados."""
     capas = distrito
