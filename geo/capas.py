@@ -168,6 +168,63 @@ def sqlite_temporal() -> Iterator[None]:
         pyogrio.set_gdal_config_options(previas)
 
 
+_TABLAS_GPKG_POR_CAPA = ("gpkg_contents", "gpkg_geometry_columns", "gpkg_extensions",
+                         "gpkg_ogr_contents")
+"""Tablas de metadatos de GeoPackage (y de GDAL) con filas por capa (``table_name``)."""
+
+_SIN_LISTAR = ("gdal_aspatial", "http://gdal.org/geopackage_aspatial.html", "read-write")
+"""Extensión de GDAL que, presente en ``gpkg_extensions``, hace que GDAL liste solo las
+tablas registradas en ``gpkg_contents`` (``LIST_ALL_TABLES=AUTO``)."""
+
+
+@contextlib.contextmanager
+def como_primera_capa(ruta: str | os.PathLike, ya_escritas: list[str]) -> Iterator[None]:
+    """Dentro del bloque, GDAL no ve las capas ``ya_escritas`` de ``ruta`` (un temporal de
+    :func:`archivo_atomico`): la capa que se escriba es, para él, la primera del archivo.
+
+    GDAL arma el índice espacial (R-tree) de la primera capa de un archivo en otro hilo,
+    mientras escribe las filas; en una capa que se agrega a un archivo con otras, lo arma al
+    final, en el mismo hilo. Con un millón de predios escritos después de ``frentes``:
+    8,1–8,3 s así, 7,1–7,3 s dentro de este bloque.
+
+    Se sacan de los metadatos las filas de esas capas (``gpkg_contents`` y las demás de
+    :data:`_TABLAS_GPKG_POR_CAPA`; las tablas y sus índices no se tocan) y se marca el
+    archivo con la extensión ``gdal_aspatial`` para que GDAL no liste tablas sin registrar.
+    Al salir sin error, todo vuelve como estaba; si hubo un error, el temporal se descarta
+    igual. Si GDAL cambiara de criterio, la escritura solo sería más lenta.
+    """
+    import sqlite3
+
+    ruta = Path(ruta)
+    if not ruta.is_file() or not ya_escritas:
+        yield
+        return
+    marcas = ", ".join("?" * len(ya_escritas))
+    with contextlib.closing(sqlite3.connect(ruta, isolation_level=None)) as con:
+        con.execute("PRAGMA synchronous = OFF")  # el temporal se sincroniza al final
+        con.execute("BEGIN IMMEDIATE")
+        guardadas = {t: con.execute(f"SELECT * FROM {t} WHERE table_name IN ({marcas})",
+                                    ya_escritas).fetchall() for t in _TABLAS_GPKG_POR_CAPA}
+        for tabla in _TABLAS_GPKG_POR_CAPA:
+            con.execute(f"DELETE FROM {tabla} WHERE table_name IN ({marcas})", ya_escritas)
+        marcar = con.execute("SELECT 1 FROM gpkg_extensions WHERE extension_name = ?",
+                             _SIN_LISTAR[:1]).fetchone() is None
+        if marcar:
+            con.execute("INSERT INTO gpkg_extensions VALUES (NULL, NULL, ?, ?, ?)", _SIN_LISTAR)
+        con.execute("COMMIT")
+    yield
+    with contextlib.closing(sqlite3.connect(ruta, isolation_level=None)) as con:
+        con.execute("PRAGMA synchronous = OFF")
+        con.execute("BEGIN IMMEDIATE")
+        if marcar:
+            con.execute("DELETE FROM gpkg_extensions WHERE table_name IS NULL AND "
+                        "extension_name = ?", _SIN_LISTAR[:1])
+        for tabla, filas in guardadas.items():
+            for fila in filas:
+                con.execute(f"INSERT INTO {tabla} VALUES ({', '.join('?' * len(fila))})", fila)
+        con.execute("COMMIT")
+
+
 def escribir_capas(capas: Mapping[str, gpd.GeoDataFrame], destino: str | os.PathLike) -> Path:
     """Escribe varias capas en un GeoPackage nuevo, de forma atómica.
 

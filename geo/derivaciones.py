@@ -33,6 +33,7 @@ from geo.capas import (
     EscrituraAparte,
     SinArrow,
     archivo_atomico,
+    como_primera_capa,
     escribir_capa_gpkg,
     escribir_preparada,
     exigir_metrico,
@@ -541,7 +542,8 @@ class EscrituraDerivados:
             devolver_memoria_libre()  # la caché del archivo que se escribe la reusa
             soltar_cache(self.destino)
             self._escribir_frentes(derivados.frentes)
-            escribir_preparada(preparada, self._tmp, "predios")
+            with como_primera_capa(self._tmp, ["frentes"]):  # índice espacial en otro hilo
+                escribir_preparada(preparada, self._tmp, "predios")
             del preparada
             escribir_capa_gpkg(derivados.microrutas, self._tmp, "microrutas")
         self._terminado = True

@@ -1,5 +1,7 @@
 """geo.capas.escribir_capa_gpkg: el mismo GeoPackage que pyogrio con promote_to_multi."""
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -185,3 +187,98 @@ def test_escritura_aparte_que_falla_dice_por_que_en_una_linea(tmp_path):
     with pytest.raises(RuntimeError, match="capa 'frentes' en otro proceso") as e:
         aparte.esperar()
     assert "Traceback" not in str(e.value) and "\n" not in str(e.value)
+
+
+def _dos_capas(ruta, ocultar: bool):
+    """``frentes`` y después ``predios`` en ``ruta``; con ``ocultar``, ``predios`` se escribe
+    dentro de :func:`geo.capas.como_primera_capa`. Devuelve las capas que GDAL veía mientras
+    se escribía ``predios``."""
+    from geo.capas import como_primera_capa
+
+    lineas = gpd.GeoDataFrame({"codigo": [f"P{i}" for i in range(40)]},
+                              geometry=[LineString([(i, 0), (i, 5)]) for i in range(40)], crs=CRS)
+    lotes = gpd.GeoDataFrame({"codigo": [f"P{i}" for i in range(40)], "n": range(40)},
+                             geometry=[box(i, 0, i + 1, 5) for i in range(40)], crs=CRS)
+    escribir_capa_gpkg(lineas, ruta, "frentes")
+    vistas = []
+    if ocultar:
+        with como_primera_capa(ruta, ["frentes"]):
+            try:
+                vistas = [n for n, _ in pyogrio.list_layers(ruta)]
+            except pyogrio.errors.DataSourceError:  # sin ninguna capa, GDAL no lo abre
+                vistas = []
+            escribir_capa_gpkg(lotes, ruta, "predios")
+    else:
+        escribir_capa_gpkg(lotes, ruta, "predios")
+    return vistas
+
+
+def _metadatos(ruta):
+    import sqlite3
+
+    with sqlite3.connect(ruta) as con:
+        return {
+            "contents": sorted(con.execute(
+                "SELECT table_name, data_type, identifier, min_x, min_y, max_x, max_y, srs_id "
+                "FROM gpkg_contents")),
+            "geometry_columns": sorted(con.execute("SELECT * FROM gpkg_geometry_columns")),
+            "extensions": sorted(con.execute("SELECT * FROM gpkg_extensions"), key=str),
+            "ogr_contents": sorted(con.execute("SELECT * FROM gpkg_ogr_contents")),
+            "integridad": con.execute("PRAGMA integrity_check").fetchone()[0],
+        }
+
+
+def test_como_primera_capa_deja_el_mismo_geopackage(tmp_path):
+    """GDAL no ve ``frentes`` mientras se escribe ``predios``, y al salir los metadatos y las
+    filas son los mismos que escribiendo una capa detrás de otra."""
+    normal, oculta = tmp_path / "normal.gpkg", tmp_path / "oculta.gpkg"
+    _dos_capas(normal, ocultar=False)
+    assert _dos_capas(oculta, ocultar=True) == []  # frentes, oculta
+    assert _metadatos(oculta) == _metadatos(normal)
+    assert _metadatos(oculta)["integridad"] == "ok"
+    assert {n for n, _ in pyogrio.list_layers(oculta)} == {"frentes", "predios"}
+    # ventana x 10,5–12,5: las líneas x = 11 y 12; los lotes de x 10–11, 11–12 y 12–13
+    en_ventana = {"frentes": ["P11", "P12"], "predios": ["P10", "P11", "P12"]}
+    for capa in ("frentes", "predios"):
+        a, b = gpd.read_file(normal, layer=capa), gpd.read_file(oculta, layer=capa)
+        pd.testing.assert_frame_equal(pd.DataFrame(a.drop(columns="geometry")),
+                                      pd.DataFrame(b.drop(columns="geometry")))
+        assert shapely.equals_exact(a.geometry.to_numpy(), b.geometry.to_numpy(), 0).all()
+        # el índice espacial responde igual
+        ventana = (10.5, 1, 12.5, 2)
+        assert (gpd.read_file(oculta, layer=capa, bbox=ventana)["codigo"].tolist()
+                == gpd.read_file(normal, layer=capa, bbox=ventana)["codigo"].tolist()
+                == en_ventana[capa])
+
+
+_HILO_RTREE = """
+import sys
+import pyogrio
+pyogrio.set_gdal_config_options({"CPL_DEBUG": "ON",
+                                 "OGR_GPKG_THREADED_RTREE_AT_FIRST_FEATURE": "YES"})
+sys.path.insert(0, sys.argv[1])
+from test_escritura_gpkg import _dos_capas
+_dos_capas(sys.argv[2], ocultar=sys.argv[3] == "si")
+"""
+
+
+def test_como_primera_capa_deja_que_gdal_arme_el_indice_en_otro_hilo(tmp_path):
+    """Lo que se gana: GDAL arma el R-tree de ``predios`` en otro hilo (su mensaje de
+    depuración «background RTree»), cosa que no hace en una capa agregada a un archivo con
+    otras. Con pocas filas, GDAL lo hace así solo con su opción para pruebas."""
+    import subprocess
+    import sys
+
+    corridas = iter(range(10))
+
+    def hilos(ocultar: bool) -> int:
+        ruta = tmp_path / f"{next(corridas)}.gpkg"
+        r = subprocess.run([sys.executable, "-c", _HILO_RTREE, str(Path(__file__).parent),
+                            str(ruta), "si" if ocultar else "no"],
+                           capture_output=True, text=True, check=True)
+        return r.stderr.count("Creating background RTree DB")
+
+    if hilos(False) == 0:  # frentes, primera capa de un archivo nuevo: con su hilo
+        pytest.skip("este GDAL no arma el R-tree en otro hilo")
+    assert hilos(False) == 1  # solo frentes
+    assert hilos(True) == 2  # frentes y predios
