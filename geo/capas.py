@@ -203,12 +203,16 @@ def como_primera_capa(ruta: str | os.PathLike, ya_escritas: list[str]) -> Iterat
     with contextlib.closing(sqlite3.connect(ruta, isolation_level=None)) as con:
         con.execute("PRAGMA synchronous = OFF")  # el temporal se sincroniza al final
         con.execute("BEGIN IMMEDIATE")
+        presentes = {n for (n,) in con.execute("SELECT name FROM sqlite_master")}
+        tablas = [t for t in _TABLAS_GPKG_POR_CAPA if t in presentes]
         guardadas = {t: con.execute(f"SELECT * FROM {t} WHERE table_name IN ({marcas})",
-                                    ya_escritas).fetchall() for t in _TABLAS_GPKG_POR_CAPA}
-        for tabla in _TABLAS_GPKG_POR_CAPA:
+                                    ya_escritas).fetchall() for t in tablas}
+        for tabla in tablas:
             con.execute(f"DELETE FROM {tabla} WHERE table_name IN ({marcas})", ya_escritas)
-        marcar = con.execute("SELECT 1 FROM gpkg_extensions WHERE extension_name = ?",
-                             _SIN_LISTAR[:1]).fetchone() is None
+        # sin gpkg_extensions no se marca: GDAL vería la tabla, y solo sería más lento
+        marcar = "gpkg_extensions" in presentes and con.execute(
+            "SELECT 1 FROM gpkg_extensions WHERE extension_name = ?",
+            _SIN_LISTAR[:1]).fetchone() is None
         if marcar:
             con.execute("INSERT INTO gpkg_extensions VALUES (NULL, NULL, ?, ?, ?)", _SIN_LISTAR)
         con.execute("COMMIT")

@@ -282,3 +282,25 @@ def test_como_primera_capa_deja_que_gdal_arme_el_indice_en_otro_hilo(tmp_path):
         pytest.skip("este GDAL no arma el R-tree en otro hilo")
     assert hilos(False) == 1  # solo frentes
     assert hilos(True) == 2  # frentes y predios
+
+
+def test_como_primera_capa_sin_tablas_de_extensiones(tmp_path):
+    """Un GeoPackage sin ``gpkg_extensions`` ni ``gpkg_ogr_contents`` (p. ej. escrito por
+    otro programa): no falla, y la capa oculta vuelve igual."""
+    import sqlite3
+
+    from geo.capas import como_primera_capa
+
+    ruta = tmp_path / "d.gpkg"
+    _dos_capas(ruta, ocultar=False)
+    with sqlite3.connect(ruta) as con:
+        for tabla in ("gpkg_extensions", "gpkg_ogr_contents"):
+            con.execute(f"DROP TABLE {tabla}")
+    antes = sorted(sqlite3.connect(ruta).execute("SELECT * FROM gpkg_contents"))
+    lotes = gpd.GeoDataFrame({"codigo": ["Q1"]}, geometry=[box(0, 0, 1, 1)], crs=CRS)
+    with como_primera_capa(ruta, ["frentes", "predios"]):
+        escribir_capa_gpkg(lotes, ruta, "otra")
+    despues = sorted(sqlite3.connect(ruta).execute("SELECT * FROM gpkg_contents"))
+    assert [f for f in despues if f[0] != "otra"] == antes
+    assert {n for n, _ in pyogrio.list_layers(ruta)} == {"frentes", "predios", "otra"}
+    assert gpd.read_file(ruta, layer="frentes")["codigo"].tolist() == [f"P{i}" for i in range(40)]
