@@ -121,13 +121,58 @@ def archivo_atomico(destino: str | os.PathLike, sufijo: str | None = None) -> It
         yield tmp
         try:
             _a_disco(tmp)
+            viejo = _enlace_al_anterior(destino)
             os.replace(tmp, destino)
         except OSError as e:
             raise _error_escritura(destino, e) from e
+        if viejo is not None:
+            _borrar_en_otro_proceso(viejo)
     finally:
         for resto in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             with contextlib.suppress(FileNotFoundError):
                 resto.unlink()
+
+
+TAMANO_PARA_BORRAR_APARTE = 32 * 1024 * 1024
+"""Desde qué tamaño (bytes) :func:`archivo_atomico` libera en otro proceso el archivo que
+reemplaza (ver :func:`_enlace_al_anterior`)."""
+
+
+def _enlace_al_anterior(destino: Path) -> Path | None:
+    """Un enlace duro, oculto, al ``destino`` que se va a reemplazar, si es grande.
+
+    Reemplazar un archivo libera sus bloques dentro del mismo ``rename``: con el GeoPackage
+    de derivados de un millón de predios (750 MB), 0,4 s si ya estaba en el disco y 1,3 s si
+    aún estaba en memoria. Con otro enlace, el ``rename`` solo le quita un nombre y vuelve en
+    seguida; los bloques se liberan al borrar el enlace, en otro proceso
+    (:func:`_borrar_en_otro_proceso`). Sin enlaces duros (p. ej. una memoria USB en FAT),
+    ``None``: se reemplaza como siempre.
+    """
+    try:
+        if destino.stat().st_size < TAMANO_PARA_BORRAR_APARTE:
+            return None
+        enlace = destino.with_name(f".{destino.name}.{os.getpid()}.anterior")
+        with contextlib.suppress(FileNotFoundError):
+            enlace.unlink()  # de una corrida cortada con el mismo pid
+        os.link(destino, enlace)
+        return enlace
+    except OSError:
+        return None
+
+
+def _borrar_en_otro_proceso(ruta: Path) -> None:
+    """Borra ``ruta`` en un proceso aparte, que sigue aunque este termine; si no se puede
+    lanzar, la borra aquí."""
+    import subprocess
+    import sys
+
+    try:
+        subprocess.Popen([sys.executable, "-c", "import os, sys; os.unlink(sys.argv[1])",
+                          str(ruta)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError:
+        with contextlib.suppress(OSError):
+            ruta.unlink()
 
 
 def _error_escritura(destino: Path, e: OSError) -> ErrorEscritura:

@@ -525,3 +525,47 @@ def test_bajando_a_disco_sin_poder_lanzar_el_proceso_no_estorba(tmp_path, monkey
     with bajando_a_disco(ruta, cada_s=0.01):
         ruta.write_bytes(b"datos")
     assert ruta.read_bytes() == b"datos"
+
+
+def test_reemplazar_un_archivo_grande_lo_libera_en_otro_proceso(tmp_path, monkeypatch):
+    """archivo_atomico sobre un destino grande: el ``rename`` le quita solo un nombre (otro
+    enlace duro lo mantiene) y el enlace se borra en otro proceso; quien tenía abierto el
+    archivo viejo lo sigue leyendo entero, y al final no queda nada más que el destino."""
+    import os
+    import time
+
+    import geo.capas as C
+
+    monkeypatch.setattr(C, "TAMANO_PARA_BORRAR_APARTE", 1000)
+    destino = tmp_path / "d.gpkg"
+    destino.write_bytes(b"viejo" * 1000)
+    lanzados = []
+    original = C._borrar_en_otro_proceso
+    monkeypatch.setattr(C, "_borrar_en_otro_proceso",
+                        lambda ruta: (lanzados.append((ruta, os.stat(ruta).st_nlink)),
+                                      original(ruta)))
+    with open(destino, "rb") as abierto:
+        with C.archivo_atomico(destino) as tmp:
+            tmp.write_bytes(b"nuevo")
+        assert destino.read_bytes() == b"nuevo"
+        assert abierto.read() == b"viejo" * 1000
+    (enlace, enlaces), = lanzados
+    assert enlace.parent == tmp_path and enlace.name.startswith(".d.gpkg.")
+    assert enlaces == 1  # el destino ya es el nuevo: el enlace es el último nombre del viejo
+    for _ in range(100):  # el otro proceso lo borra
+        if not enlace.exists():
+            break
+        time.sleep(0.05)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.gpkg"]
+
+
+def test_reemplazar_un_archivo_chico_no_lanza_nada(tmp_path, monkeypatch):
+    import geo.capas as C
+
+    monkeypatch.setattr(C, "_borrar_en_otro_proceso", lambda ruta: pytest.fail("lanzó"))
+    destino = tmp_path / "d.csv"
+    destino.write_text("viejo")
+    with C.archivo_atomico(destino) as tmp:
+        tmp.write_text("nuevo")
+    assert destino.read_text() == "nuevo"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]
