@@ -119,11 +119,15 @@ def archivo_atomico(destino: str | os.PathLike, sufijo: str | None = None) -> It
     tmp = Path(tmp)
     try:
         yield tmp
+        viejo = None
         try:
             _a_disco(tmp)
             viejo = _enlace_al_anterior(destino)
             os.replace(tmp, destino)
         except OSError as e:
+            if viejo is not None:  # destino sigue siendo el anterior: el enlace sobra
+                with contextlib.suppress(OSError):
+                    viejo.unlink()
             raise _error_escritura(destino, e) from e
         if viejo is not None:
             _borrar_en_otro_proceso(viejo)

@@ -559,6 +559,32 @@ def test_reemplazar_un_archivo_grande_lo_libera_en_otro_proceso(tmp_path, monkey
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.gpkg"]
 
 
+def test_si_no_se_puede_reemplazar_no_queda_el_enlace(tmp_path, monkeypatch):
+    """Si el ``rename`` falla, el destino queda como estaba, el error dice qué pasó y no
+    queda el enlace oculto al anterior (que retendría sus 750 MB)."""
+    import errno
+    import os
+
+    import geo.capas as C
+    from geo.errores import ErrorEscritura
+
+    monkeypatch.setattr(C, "TAMANO_PARA_BORRAR_APARTE", 1000)
+    destino = tmp_path / "d.gpkg"
+    destino.write_bytes(b"viejo" * 1000)
+
+    def falla(origen, destino):
+        raise OSError(errno.EACCES, "Permission denied", str(destino))
+
+    monkeypatch.setattr(C.os, "replace", falla)
+    with pytest.raises(ErrorEscritura, match="no tiene permiso"):
+        with C.archivo_atomico(destino) as tmp:
+            tmp.write_bytes(b"nuevo")
+    monkeypatch.undo()
+    assert destino.read_bytes() == b"viejo" * 1000
+    assert os.stat(destino).st_nlink == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.gpkg"]
+
+
 def test_reemplazar_un_archivo_chico_no_lanza_nada(tmp_path, monkeypatch):
     import geo.capas as C
 
