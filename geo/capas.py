@@ -242,16 +242,12 @@ def como_primera_capa(ruta: str | os.PathLike, ya_escritas: list[str]) -> Iterat
     Al salir sin error, todo vuelve como estaba; si hubo un error, el temporal se descarta
     igual. Si GDAL cambiara de criterio, la escritura solo sería más lenta.
     """
-    import sqlite3
-
     ruta = Path(ruta)
     if not ruta.is_file() or not ya_escritas:
         yield
         return
     marcas = ", ".join("?" * len(ya_escritas))
-    with contextlib.closing(sqlite3.connect(ruta, isolation_level=None)) as con:
-        con.execute("PRAGMA synchronous = OFF")  # el temporal se sincroniza al final
-        con.execute("BEGIN IMMEDIATE")
+    with _transaccion(ruta) as con:
         presentes = {n for (n,) in con.execute("SELECT name FROM sqlite_master")}
         tablas = [t for t in _TABLAS_GPKG_POR_CAPA if t in presentes]
         guardadas = {t: con.execute(f"SELECT * FROM {t} WHERE table_name IN ({marcas})",
@@ -264,17 +260,27 @@ def como_primera_capa(ruta: str | os.PathLike, ya_escritas: list[str]) -> Iterat
             _SIN_LISTAR[:1]).fetchone() is None
         if marcar:
             con.execute("INSERT INTO gpkg_extensions VALUES (NULL, NULL, ?, ?, ?)", _SIN_LISTAR)
-        con.execute("COMMIT")
     yield
-    with contextlib.closing(sqlite3.connect(ruta, isolation_level=None)) as con:
-        con.execute("PRAGMA synchronous = OFF")
-        con.execute("BEGIN IMMEDIATE")
+    with _transaccion(ruta) as con:
         if marcar:
             con.execute("DELETE FROM gpkg_extensions WHERE table_name IS NULL AND "
                         "extension_name = ?", _SIN_LISTAR[:1])
         for tabla, filas in guardadas.items():
-            for fila in filas:
-                con.execute(f"INSERT INTO {tabla} VALUES ({', '.join('?' * len(fila))})", fila)
+            if filas:
+                con.executemany(f"INSERT INTO {tabla} VALUES ({', '.join('?' * len(filas[0]))})",
+                                filas)
+
+
+@contextlib.contextmanager
+def _transaccion(ruta: Path):
+    """Una conexión de SQLite a ``ruta`` (un temporal: sin sincronizar) con una transacción
+    que se confirma al salir sin error."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(ruta, isolation_level=None)) as con:
+        con.execute("PRAGMA synchronous = OFF")  # el temporal se sincroniza al final
+        con.execute("BEGIN IMMEDIATE")
+        yield con
         con.execute("COMMIT")
 
 
