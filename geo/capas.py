@@ -121,7 +121,7 @@ def archivo_atomico(destino: str | os.PathLike, sufijo: str | None = None) -> It
         yield tmp
         viejo = None
         try:
-            _a_disco(tmp)
+            a_disco(tmp)
             viejo = _enlace_al_anterior(destino)
             os.replace(tmp, destino)
         except OSError as e:
@@ -187,7 +187,7 @@ def _error_escritura(destino: Path, e: OSError) -> ErrorEscritura:
         "SALIDA_NO_ESCRIBIBLE")
 
 
-def _a_disco(ruta: Path) -> None:
+def a_disco(ruta: Path) -> None:
     """Baja el archivo al disco antes de renombrarlo: tras un corte de luz, ``destino`` es el
     archivo viejo o el nuevo entero (SQLite escribe el temporal sin sincronizar, ver
     :func:`sqlite_temporal`)."""
@@ -206,7 +206,7 @@ def sqlite_temporal() -> Iterator[None]:
     bloque: sin sincronizar cada transacción y con páginas de 32 KiB.
 
     Solo para archivos temporales de :func:`archivo_atomico`: si el proceso se corta, el
-    temporal se descarta; al terminar, :func:`_a_disco` lo sincroniza una vez antes de
+    temporal se descarta; al terminar, :func:`a_disco` lo sincroniza una vez antes de
     renombrarlo, en vez de que SQLite espere al disco en cada transacción.
     """
     previas = {k: pyogrio.get_gdal_config_option(k) for k in OPCIONES_SQLITE_TEMPORAL}

@@ -9,6 +9,7 @@ en español, nunca como una traza; ``CATASTRO_DEPURAR=1`` muestra la traza a qui
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -455,11 +456,13 @@ def _orden_derivar(args) -> int:
         escritor = lanzar()  # antes de importar lo pesado: importa en el núcleo libre
     from geo.config import CONFIG
     from geo.derivaciones import EscrituraDerivados
-    from geo.flujo import derivar_almacen
+    from geo.flujo import avisos_al_salir, derivar_almacen, ruta_avisos
 
     config = CONFIG if args.tolerancia is None else CONFIG.con(tolerancia_frontis_m=args.tolerancia)
     salida = Path(args.salida or "salidas/derivados.gpkg")
-    with _progreso("Derivando frontis, parques, zonas y micro-rutas…") as avanzar, \
+    # el CSV de avisos se renombra al salir de avisos_despues: después del GeoPackage
+    with contextlib.ExitStack() as avisos_despues, \
+            _progreso("Derivando frontis, parques, zonas y micro-rutas…") as avanzar, \
             EscrituraDerivados(salida, escritor=escritor) as escritura:
         # con muchos trozos, 'frentes' se empieza a escribir en otro proceso mientras se
         # termina de derivar
@@ -468,13 +471,13 @@ def _orden_derivar(args) -> int:
                                               al_tener_frentes=escritura.frentes)
         _conservar(capas, derivados)
         avanzar(f"Escribiendo {salida}…")
-        resumen = derivados.resumen()  # mientras el proceso escritor termina los frentes
+        # el resumen y los avisos, mientras el proceso escritor termina los frentes
+        resumen = derivados.resumen()
+        archivo_avisos = avisos_despues.enter_context(
+            avisos_al_salir(derivados.avisos, ruta_avisos(salida)))
         escritura.terminar(derivados)
     _escribir(resumen)
     if derivados.avisos:
-        from geo.flujo import escribir_avisos, ruta_avisos
-
-        archivo_avisos = escribir_avisos(derivados.avisos, ruta_avisos(salida))
         for aviso in derivados.avisos[:20]:
             _escribir("  " + aviso.como_texto())
         if len(derivados.avisos) > 20:

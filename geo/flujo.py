@@ -7,7 +7,9 @@ devolvió el anterior.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 
@@ -16,7 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.capas import a_crs_metrico, archivo_atomico, leer_capa, listar_capas
+from geo.capas import a_crs_metrico, a_disco, archivo_atomico, leer_capa, listar_capas
 from geo.config import CONFIG, Config
 from geo.errores import ErrorDatos, Problema
 from geo.esquema import CAPAS
@@ -250,13 +252,31 @@ def ruta_avisos(ruta_derivados: str | Path) -> Path:
 
 
 def escribir_avisos(avisos, ruta: str | Path) -> Path:
-    """Avisos a CSV (se abre en Excel/QGIS), de forma atómica. Se arma columna por columna:
-    ``asdict`` aviso por aviso tarda segundos con 100k avisos."""
+    """Avisos a CSV (se abre en Excel/QGIS), de forma atómica. Sin avisos, el CSV queda con
+    solo los encabezados: no sobrevive la lista de una corrida anterior."""
+    with avisos_al_salir(avisos, ruta) as escrito:
+        pass
+    return escrito
+
+
+@contextmanager
+def avisos_al_salir(avisos, ruta: str | Path) -> Iterator[Path]:
+    """Escribe ya el CSV de avisos en un temporal y lo baja al disco; lo pone en ``ruta`` al
+    salir del bloque sin error (si no, ``ruta`` queda como estaba).
+
+    ``catastro derivar`` lo escribe así mientras otro proceso termina los frentes, y lo
+    renombra después del GeoPackage. Al final, el ``fsync`` del CSV esperaba al del GeoPackage
+    recién renombrado: con un millón de predios, 0,43 s para 6 169 avisos.
+
+    La tabla se arma columna por columna: ``asdict`` aviso por aviso tarda segundos con 100k
+    avisos.
+    """
     cols = [f.name for f in fields(Problema)]
     tabla = pd.DataFrame({c: [getattr(a, c) for a in avisos] for c in cols}, columns=cols)
     with archivo_atomico(ruta) as tmp:
         tabla.to_csv(tmp, index=False, encoding="utf-8-sig")
-    return Path(ruta)
+        a_disco(tmp)  # ahora: al salir, el fsync de archivo_atomico ya no espera
+        yield Path(ruta)
 
 
 def leer_derivados(ruta: str | Path):

@@ -225,6 +225,9 @@ def test_vias_sin_ancho_el_resumen_lo_dice_y_estimarlo_da_el_frontis(tmp_path, c
             "(1 con 8 m). Si las calles son más anchas, los predios que dan a ellas quedan sin "
             "frontis (4 con FRONTIS_SIN_VIA)") in out
     assert "--estimar-ancho" in out
+    avisos = pd.read_csv(tmp_path / "d_avisos.csv", dtype=str, encoding="utf-8-sig")
+    assert sorted(avisos.loc[avisos["codigo"] == "FRONTIS_SIN_VIA", "elemento"]) == [
+        f"190301-01-001-00{i}" for i in range(1, 5)]
     # lo que el resumen sugiere, sobre el mismo GeoPackage: ancho 2 × 9 = 18 m
     rc, out, err = correr("importar", almacen, "--capa-origen", "vias", "--capa", "vias",
                           "--destino", almacen, "--estimar-ancho")
@@ -234,6 +237,48 @@ def test_vias_sin_ancho_el_resumen_lo_dice_y_estimarlo_da_el_frontis(tmp_path, c
     predios = gpd.read_file(tmp_path / "d.gpkg", layer="predios")
     assert predios["frontis_m"].tolist() == pytest.approx([10.0] * 4, abs=0.005)
     assert "Vías sin ancho_m" not in out
+    # sin avisos, el CSV queda con solo los encabezados: no sobrevive la lista anterior
+    avisos = pd.read_csv(tmp_path / "d_avisos.csv", dtype=str, encoding="utf-8-sig")
+    assert len(avisos) == 0 and list(avisos.columns) == [
+        "codigo", "severidad", "capa", "elemento", "mensaje", "ubicacion"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.gpkg", "d_avisos.csv", "osm.gpkg"]
+
+
+def test_avisos_se_escriben_antes_y_se_publican_con_el_geopackage(tmp_path, correr,
+                                                                   monkeypatch):
+    # El CSV de avisos se escribe y se baja al disco antes de escribir el GeoPackage (mientras
+    # el proceso escritor termina los frentes), y se renombra después de él: si el GeoPackage
+    # falla, quedan los dos de la corrida anterior.
+    import geo.flujo
+    from geo.derivaciones import EscrituraDerivados
+    from geo.errores import ErrorEscritura
+
+    capas = capas_minimas()
+    vias = capas["vias"]
+    capas["vias"] = vias.set_geometry(vias.translate(0, 500))  # lejos: predios sin frontis
+    almacen = escribir(capas, tmp_path / "a.gpkg")
+    salida = tmp_path / "d.gpkg"
+    pasos = []
+    a_disco, terminar = geo.flujo.a_disco, EscrituraDerivados.terminar
+    monkeypatch.setattr(geo.flujo, "a_disco",
+                        lambda ruta: (pasos.append(("a_disco", ruta.suffix)), a_disco(ruta)))
+    monkeypatch.setattr(EscrituraDerivados, "terminar",
+                        lambda self, d: (pasos.append(("terminar", None)), terminar(self, d)))
+    rc, out, err = correr("derivar", almacen, "--salida", salida)
+    assert rc == 0, out + err
+    assert pasos == [("a_disco", ".csv"), ("terminar", None)]
+    csv = tmp_path / "d_avisos.csv"
+    antes = csv.read_bytes(), salida.read_bytes()
+    assert len(pd.read_csv(csv, encoding="utf-8-sig")) > 0
+
+    def falla(self, derivados):
+        raise ErrorEscritura("No se pudo escribir (prueba).", "SALIDA_NO_ESCRIBIBLE")
+
+    monkeypatch.setattr(EscrituraDerivados, "terminar", falla)
+    rc, out, err = correr("derivar", almacen, "--salida", salida)
+    assert rc == 2 and "No se pudo escribir (prueba)." in err
+    assert (csv.read_bytes(), salida.read_bytes()) == antes
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.gpkg", "d.gpkg", "d_avisos.csv"]
 
 
 def test_salida_cortada_por_quien_la_lee_no_es_un_error(almacen, tmp_path):
