@@ -312,9 +312,9 @@ def _derivar(capas, umbral_cerca_m, distancia, config, al_tener_frentes=None) ->
 
     huella, hgeoms, claves = huellas(predios)
     # Lo que solo depende de las huellas y de otras capas (zonas, área verde más cercana,
-    # zona urbana, micro-rutas) se calcula en otro hilo mientras se mide el frontis (GEOS y
-    # numpy sueltan el GIL). Sus errores se levantan al pedir el resultado, en el mismo orden
-    # que si todo fuera secuencial.
+    # zona urbana; micro-rutas, más tarde) se calcula en otro hilo mientras se mide y se
+    # reparte el frontis (GEOS y numpy sueltan el GIL). Sus errores se levantan al pedir el
+    # resultado, en el mismo orden que si todo fuera secuencial.
     if verdes is None:
         verdes = gpd.GeoDataFrame({"nombre": []}, geometry=gpd.GeoSeries([]), crs=predios.crs)
     arbol = shapely.STRtree(hgeoms)  # uno solo para zonas y para buscar vías cercanas
@@ -326,7 +326,6 @@ def _derivar(capas, umbral_cerca_m, distancia, config, al_tener_frentes=None) ->
         if distancia == "euclidea" and len(verdes):
             cercana = hilo.submit(verde_mas_cercano, hgeoms, verdes.geometry.to_numpy())
         urbana = hilo.submit(en_zona_urbana, hgeoms, capas.get("zona_urbana"), en_zonas)
-        rutas_en_curso = hilo.submit(_microrutas, vias, sectores, predios.crs)
 
         def avisos_de_zonas():
             zon = zonas_en_curso.result()  # ya terminó: el hilo hace las tareas en fila
@@ -334,7 +333,6 @@ def _derivar(capas, umbral_cerca_m, distancia, config, al_tener_frentes=None) ->
                     + avisos_sin_zona(zon, claves, hgeoms, capas.get("zonas_recoleccion"),
                                       capas.get("zona_urbana")))
 
-        avisos_zonas = hilo.submit(avisos_de_zonas)
         medida = medir_frontis(hgeoms, vias, capas.get("areas_verdes"), config, arbol)
         # la categoría de parques solo necesita los tramos ya asignados a una vía: se calcula
         # en el hilo de al lado (ya libre) mientras aquí se reparte el frontis
@@ -343,6 +341,12 @@ def _derivar(capas, umbral_cerca_m, distancia, config, al_tener_frentes=None) ->
                               cercana, urbana)
         sin_frontis = hilo.submit(avisos_sin_frontis, medida, claves, hgeoms, huella, vias,
                                   config)
+        # micro-rutas y avisos de zonas, al final de la fila: nadie los espera antes de armar
+        # los predios. Calculados mientras se medía el frontis le quitaban núcleo a su parte
+        # en dos hilos; aquí ocupan el núcleo que calcular_frontis (pandas, uno solo) deja
+        # libre. Con un millón, los frentes salen ~0,6 s antes
+        rutas_en_curso = hilo.submit(_microrutas, vias, sectores, predios.crs)
+        avisos_zonas = hilo.submit(avisos_de_zonas)
         fr = calcular_frontis(predios, vias, sectores, capas.get("areas_verdes"), config,
                               capas.get("zona_urbana"), (huella, hgeoms, claves), medida,
                               sin_frontis, al_tener_frentes)
