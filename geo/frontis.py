@@ -286,7 +286,8 @@ def huellas(predios: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def linderos_exteriores(
-    geoms: np.ndarray, obstaculos: np.ndarray | None = None, tolerancia: float = 0.5
+    geoms: np.ndarray, obstaculos: np.ndarray | None = None, tolerancia: float = 0.5,
+    arbol: shapely.STRtree | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Partes del contorno de cada polígono no compartidas con otro polígono ni obstáculo.
 
@@ -295,6 +296,7 @@ def linderos_exteriores(
     geoms : polígonos (huellas de predios).
     obstaculos : polígonos que también tapan el lindero (áreas verdes), o ``None``.
     tolerancia : distancia (m) hasta la que dos linderos casi paralelos se consideran el mismo.
+    arbol : ``STRtree(geoms)``, si ya existe (no se repite; con un millón de predios, ~0,4 s).
 
     Returns
     -------
@@ -321,7 +323,7 @@ def linderos_exteriores(
         poligonos = np.concatenate([poligonos, np.asarray(obstaculos, dtype=object)])
     vecinos = _SegmentosPorPoligono(poligonos, todos,
                                     np.where(dueno_todos >= 0, dueno_todos,
-                                             len(geoms) - 1 - dueno_todos))
+                                             len(geoms) - 1 - dueno_todos), arbol)
     tux, tuy = unitario(todos)
 
     def lote(ini):
@@ -355,13 +357,11 @@ def _repetidos(q: np.ndarray) -> np.ndarray:
     """Máscara de los segmentos ``(n, 4)`` enteros que aparecen más de una vez, en cualquier
     sentido.
 
-    Cada extremo se empaqueta en un solo entero (``x`` e ``y`` relativos al mínimo) y se
-    ordena por dos claves en vez de cuatro columnas; si la extensión no cabe en 63 bits, se
-    ordena por las cuatro.
+    Cada extremo se empaqueta en un solo entero (``x`` e ``y`` relativos al mínimo, en el
+    orden de ``(x, y)``): el segmento es el par (menor, mayor) de sus dos extremos, y se ordena
+    por dos claves en vez de cuatro columnas, sin dar vuelta filas. Si la extensión no cabe en
+    63 bits, se da vuelta cada fila y se ordena por las cuatro columnas.
     """
-    q = q.copy()
-    invertir = (q[:, 0] > q[:, 2]) | ((q[:, 0] == q[:, 2]) & (q[:, 1] > q[:, 3]))
-    q[invertir] = q[invertir][:, [2, 3, 0, 1]]
     if len(q) == 0:
         return np.zeros(0, dtype=bool)
     x0 = min(q[:, 0].min(), q[:, 2].min())
@@ -369,14 +369,21 @@ def _repetidos(q: np.ndarray) -> np.ndarray:
     ancho = int(max(q[:, 0].max(), q[:, 2].max()) - x0) + 1
     alto = int(max(q[:, 1].max(), q[:, 3].max()) - y0) + 1
     if ancho * alto < 2**62:
-        claves = np.c_[(q[:, 0] - x0) * alto + (q[:, 1] - y0),
-                       (q[:, 2] - x0) * alto + (q[:, 3] - y0)]
+        a = (q[:, 0] - x0) * alto + (q[:, 1] - y0)
+        b = (q[:, 2] - x0) * alto + (q[:, 3] - y0)
+        claves = [np.minimum(a, b), np.maximum(a, b)]
+        del a, b
     else:
-        claves = q
-    orden = np.lexsort(claves.T[::-1])
-    co = claves[orden]
+        q = q.copy()
+        invertir = (q[:, 0] > q[:, 2]) | ((q[:, 0] == q[:, 2]) & (q[:, 1] > q[:, 3]))
+        q[invertir] = q[invertir][:, [2, 3, 0, 1]]
+        claves = [q[:, k] for k in range(4)]
+    orden = np.lexsort(claves[::-1])
     igual = np.zeros(len(q) + 1, dtype=bool)  # igual[i]: fila ordenada i == fila i - 1
-    igual[1:-1] = (co[1:] == co[:-1]).all(axis=1)
+    igual[1:-1] = True
+    for clave in claves:
+        co = clave[orden]
+        igual[1:-1] &= co[1:] == co[:-1]
     out = np.empty(len(q), dtype=bool)
     out[orden] = igual[:-1] | igual[1:]
     return out
@@ -394,7 +401,11 @@ class _SegmentosPorPoligono:
 
     def __init__(self, poligonos: np.ndarray, segs: np.ndarray, dueno: np.ndarray,
                  arbol: shapely.STRtree | None = None):
-        self.arbol = shapely.STRtree(poligonos) if arbol is None else arbol  # de poligonos
+        # arbol: el de poligonos, o el de sus primeros n (las huellas, sin los obstáculos
+        # agregados al final); los demás van en un árbol aparte, chico
+        self.arbol = shapely.STRtree(poligonos) if arbol is None else arbol
+        n = len(self.arbol.geometries)
+        self._resto = (shapely.STRtree(poligonos[n:]), n) if n < len(poligonos) else None
         orden = np.argsort(dueno, kind="stable")
         self.segs_de = orden  # segmentos agrupados por polígono
         self.inicio = np.searchsorted(dueno[orden], np.arange(len(poligonos) + 1))
@@ -413,8 +424,21 @@ class _SegmentosPorPoligono:
         """Pares (posición en ``q``, segmento) cuyas envolventes (la de ``q`` agrandada en
         ``margen``, un número o uno por fila) se tocan; agrupados por ``q`` en orden
         creciente."""
-        qi, pk = self.arbol.query(diagonales(q, margen))
+        qi, pk = self._consultar(diagonales(q, margen))
+        if self._resto is not None:
+            orden = np.argsort(qi, kind="stable")
+            qi, pk = qi[orden], pk[orden]
         return self._a_segmentos(qi, pk, _envolvente(q, margen))
+
+    def _consultar(self, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``STRtree(poligonos).query(geoms)``: los mismos pares, no en el mismo orden si
+        hay árbol aparte."""
+        gi, pk = self.arbol.query(geoms)
+        if self._resto is None:
+            return gi, pk
+        resto, desde = self._resto
+        gr, pr = resto.query(geoms)
+        return np.concatenate([gi, gr]), np.concatenate([pk, pr + desde])
 
     def query_de_poligonos(self, q: np.ndarray, dueno_q: np.ndarray,
                            margen: float) -> tuple[np.ndarray, np.ndarray]:
@@ -435,7 +459,7 @@ class _SegmentosPorPoligono:
         filas = np.diff(np.r_[primera, len(q)])  # filas de cada polígono consultado
         poligono = dueno_q[primera]
         caja = self.cajas
-        gi, pk = self.arbol.query(diagonales(caja[poligono], margen))
+        gi, pk = self._consultar(diagonales(caja[poligono], margen))
         otro = pk != poligono[gi]
         gi, pk = gi[otro], pk[otro]
         cuenta = filas[gi]
@@ -836,7 +860,7 @@ def medir_frontis(
     """
     tol = float(config.tolerancia_frontis_m)
     obst = None if areas_verdes is None else areas_verdes.geometry.to_numpy()
-    piezas, dueno = linderos_exteriores(geoms, obst, tol)
+    piezas, dueno = linderos_exteriores(geoms, obst, tol, arbol)
     exterior_h = np.bincount(dueno, weights=largo(piezas), minlength=len(geoms))
     semiancho = semiancho_vias(vias, config)
     tramos, origen, fila = asignar_a_vias(piezas, vias, semiancho, tol, geoms, dueno, arbol)

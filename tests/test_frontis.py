@@ -419,6 +419,56 @@ def test_busqueda_por_poligono_da_los_pares_de_la_busqueda_por_segmento():
     assert sorted(zip(mezcla[mi], mj)) == sorted(zip(qi, tj))
     vacio = buscador.query_de_poligonos(seg[:0], dueno[:0], margen)
     assert len(vacio[0]) == 0 and len(vacio[1]) == 0
+    # con el árbol de los primeros 100 polígonos (las huellas; los demás, como las áreas
+    # verdes, van en un árbol aparte): los mismos pares
+    partido = _SegmentosPorPoligono(polys, seg, dueno, shapely.STRtree(polys[:100]))
+    assert partido._resto is not None
+    pi, pj = partido.query_de_poligonos(seg, dueno, margen)
+    assert np.all(np.diff(pi) >= 0)
+    assert sorted(zip(pi, pj)) == sorted(zip(qi, tj))
+    q = rng.uniform(0, 200, (300, 4))
+    ri, rj = partido.query(q, margen)
+    assert np.all(np.diff(ri) >= 0)
+    assert sorted(zip(ri, rj)) == sorted(zip(*buscador.query(q, margen)))
+
+
+def test_lindero_tapado_por_un_area_verde_con_el_arbol_de_las_huellas():
+    # Dos lotes de 10 × 20 m lado a lado y un parque pegado al lado este del segundo: el
+    # lindero exterior es el contorno de cada uno (60 m) menos el lado compartido (20 m en
+    # cada lote) y el que da al parque (20 m del segundo): 40 + 20 = 60 m. Con el STRtree de
+    # las huellas (el parque, en otro aparte), lo mismo.
+    import shapely
+
+    from geo.frontis import largo, linderos_exteriores
+
+    lotes = np.array([box(0, 0, 10, 20), box(10, 0, 20, 20)])
+    parque = np.array([box(20, -5, 40, 25)])
+    piezas, dueno = linderos_exteriores(lotes, parque, 0.5)
+    assert np.bincount(dueno, weights=largo(piezas)).tolist() == pytest.approx([40.0, 20.0])
+    con_arbol = linderos_exteriores(lotes, parque, 0.5, shapely.STRtree(lotes))
+    np.testing.assert_array_equal(con_arbol[0], piezas)
+    np.testing.assert_array_equal(con_arbol[1], dueno)
+
+
+def test_segmentos_repetidos_en_cualquier_sentido():
+    """_repetidos marca los segmentos que aparecen más de una vez, en cualquier sentido (los
+    linderos compartidos): contra un conteo en Python, con extremos empaquetados en un entero
+    y con una extensión que no cabe en 63 bits (cuatro columnas)."""
+    from geo.frontis import _repetidos
+
+    rng = np.random.default_rng(5)
+    for escala in (1, 2**40):
+        q = rng.integers(0, 6, (3000, 4)) * escala  # muchos repetidos y algunos de largo 0
+        q[::7] = q[::7][:, [2, 3, 0, 1]]  # dados vuelta
+        q[10] = q[11][[2, 3, 0, 1]]  # uno repetido al revés, a mano
+        claves = [tuple(min((a, b), (c, d))) + tuple(max((a, b), (c, d))) for a, b, c, d in q]
+        veces = {}
+        for k in claves:
+            veces[k] = veces.get(k, 0) + 1
+        esperado = np.array([veces[k] > 1 for k in claves])
+        assert esperado[10] and esperado[11] and not esperado.all()
+        np.testing.assert_array_equal(_repetidos(q), esperado)
+    assert len(_repetidos(np.empty((0, 4), dtype=np.int64))) == 0
 
 
 def test_asignar_por_rangos_de_piezas_da_lo_mismo(monkeypatch):
@@ -430,7 +480,14 @@ def test_asignar_por_rangos_de_piezas_da_lo_mismo(monkeypatch):
 
     capas = generar_distrito()
     _, geoms, _ = F.huellas(capas["predios"])
-    piezas, dueno = F.linderos_exteriores(geoms, capas["areas_verdes"].geometry.to_numpy())
+    verdes = capas["areas_verdes"].geometry.to_numpy()
+    piezas, dueno = F.linderos_exteriores(geoms, verdes)
+    # con el STRtree de las huellas que ya existe (las áreas verdes, en otro aparte): lo mismo
+    import shapely
+
+    con_arbol = F.linderos_exteriores(geoms, verdes, 0.5, shapely.STRtree(geoms))
+    np.testing.assert_array_equal(con_arbol[0], piezas)
+    np.testing.assert_array_equal(con_arbol[1], dueno)
     vias = capas["vias"]
     semiancho = F.semiancho_vias(vias)
     una_vez = F.asignar_a_vias(piezas, vias, semiancho, 0.5, geoms, dueno)
